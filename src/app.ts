@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import type { AccountService } from './accounts/account-service.js';
+import { createAssetsMiddleware } from './http/assets.js';
+import { createErrorHandler } from './http/error-handler.js';
+import { notFound } from './http/not-found.js';
+import type { Views } from './http/views.js';
+import { createInteractionRouter } from './interactions/interaction-router.js';
+import { createHealthRouter } from './observability/health.js';
+import type { Logger } from './observability/logger.js';
+import type { ResourceServerRegistry } from './provider/resource-servers.js';
+import { ASSETS_PATH, INTERACTION_PATH } from './provider/routes.js';
+import { createCsrfTokens } from './security/csrf.js';
+import { createSecurityHeaders } from './security/headers.js';
+import { createHostGuard } from './security/host-guard.js';
+import type { Store } from './store/store.js';
+
+export interface AppDeps {
+  issuer: string;
+  trustProxy: boolean;
+  provider: Provider;
+  store: Store;
+  accounts: AccountService;
+  resourceServers: ResourceServerRegistry;
+  cookieKeys: string[];
+  views: Views;
+  logger: Logger;
+}
+
+export const ASSETS_DIR = fileURLToPath(new URL('../views/assets', import.meta.url));
+
+/** Wires the authorization server's middleware in order. No I/O happens here. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  // Proxy trust belongs on the outer app: it decides ctx.ip (rate limits, logs) from X-Forwarded-For.
+  app.proxy = deps.trustProxy;
+  app.keys = deps.cookieKeys;
+  // Errors are answered by the error handler; the app's own handler would print them.
+  app.silent = true;
+
+  const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
+  const health = createHealthRouter({ store: deps.store, timeoutMs: 1000 });
+  const interactions = createInteractionRouter({
+    provider: deps.provider,
+    accounts: deps.accounts,
+    views: deps.views,
+    csrf: createCsrfTokens({ keys: deps.cookieKeys }),
+    resourceServers: deps.resourceServers,
+    logger: deps.logger,
+    prefix: `${basePath}${INTERACTION_PATH}`,
+  });
+
+  app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
+  app.use(createSecurityHeaders({ hsts: deps.issuer.startsWith('https:') }));
+  app.use(notFound);
+  app.use(health.routes());
+  app.use(createHostGuard(deps.issuer));
+  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css'] }));
+  app.use(authorizationServerMetadataAlias(basePath));
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+  // The mount path must equal the issuer's path; no body parser may run before the provider.
+  app.use(basePath ? mount(basePath, deps.provider) : mount(deps.provider));
+  return app;
+}
+
+/**
+ * RFC 8414 metadata lives at /.well-known/oauth-authorization-server (with the issuer's path
+ * appended); oidc-provider serves the same document as OpenID discovery.
+ */
+function authorizationServerMetadataAlias(basePath: string): Koa.Middleware {
+  const alias = `/.well-known/oauth-authorization-server${basePath}`;
+  const target = `${basePath}/.well-known/openid-configuration`;
+  return async function metadataAlias(ctx, next) {
+    if (ctx.path === alias) ctx.path = target;
+    await next();
+  };
+}

@@ -1,0 +1,191 @@
+import { ConfigError } from './config-error.js';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export interface Config {
+  readonly env: NodeEnv;
+  /** Interface the authorization server binds to. */
+  readonly host: string;
+  readonly port: number;
+  /** The issuer identifier (no trailing slash); every URL we publish is built from it, never from request headers. */
+  readonly issuer: string;
+  /** Trust X-Forwarded-Proto / X-Forwarded-For from a TLS-terminating proxy in front of us. */
+  readonly trustProxy: boolean;
+  /** Unset: the embedded in-memory store. */
+  readonly redisUrl: string | undefined;
+  /** Where development keys are generated and kept between restarts. */
+  readonly dataDir: string;
+  /** A JWKS (with private members) given directly, or by file. */
+  readonly signingKeys: string | undefined;
+  readonly signingKeysFile: string | undefined;
+  /** Keys that sign cookies; the first signs, all verify (rotation). */
+  readonly cookieKeys: readonly string[] | undefined;
+  /** Static clients and resource servers (JSON files), besides any development seed. */
+  readonly clientsFile: string | undefined;
+  readonly resourcesFile: string | undefined;
+  /** Seed the demo clients, resource server and user (never in production). */
+  readonly seedDemo: boolean;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    /** The protected API's resource identifier (RFC 8707) and the `aud` of its tokens. */
+    readonly audience: string;
+    /** Where the API fetches our JWKS; defaults to the issuer's. */
+    readonly jwksUri: string | undefined;
+    /** Whether `npm start` runs the API next to the authorization server. */
+    readonly enabled: boolean;
+  };
+  readonly passwordHash: {
+    /** Argon2id memory in KiB and passes (OWASP: 19 MiB, t=2, p=1 at the least). */
+    readonly memoryKiB: number;
+    readonly passes: number;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
+
+/**
+ * Reads the environment once into a frozen, typed Config. Every bad value is collected and
+ * reported together in one ConfigError, so an operator fixes them in one go.
+ */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  if (!['development', 'test', 'production'].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be development, test or production (got "${nodeEnv}")`);
+  }
+  const production = nodeEnv === 'production';
+
+  const port = parsePort('PORT', read('PORT'), 3000, problems);
+  const apiPort = parsePort('API_PORT', read('API_PORT'), 3001, problems);
+
+  const issuer = parseUrl('ISSUER', read('ISSUER') ?? `http://localhost:${port}`, problems);
+  if (issuer) {
+    if (issuer.search || issuer.hash) problems.push('ISSUER must not have a query or fragment');
+    if (production && issuer.protocol !== 'https:' && read('ALLOW_HTTP_ISSUER') !== 'true') {
+      problems.push('ISSUER must use https in production (set ALLOW_HTTP_ISSUER=true only on a private network)');
+    }
+  }
+
+  const apiAudience = read('API_AUDIENCE') ?? `http://localhost:${apiPort}`;
+  parseUrl('API_AUDIENCE', apiAudience, problems);
+  const apiJwksUri = read('API_JWKS_URI');
+  if (apiJwksUri) parseUrl('API_JWKS_URI', apiJwksUri, problems);
+
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl) {
+    const url = parseUrl('REDIS_URL', redisUrl, problems);
+    if (url && !['redis:', 'rediss:'].includes(url.protocol)) {
+      problems.push('REDIS_URL must start with redis:// or rediss://');
+    }
+  }
+
+  const cookieKeysRaw = read('COOKIE_KEYS');
+  const cookieKeys = cookieKeysRaw?.split(',').map((key) => key.trim()).filter(Boolean);
+  if (cookieKeys?.some((key) => key.length < 32)) {
+    problems.push('COOKIE_KEYS must be comma-separated random strings of at least 32 characters each');
+  }
+
+  const signingKeys = read('SIGNING_KEYS');
+  const signingKeysFile = read('SIGNING_KEYS_FILE');
+  if (signingKeys && signingKeysFile) problems.push('set SIGNING_KEYS or SIGNING_KEYS_FILE, not both');
+
+  const seedDemo = parseBoolean('SEED_DEMO', read('SEED_DEMO'), !production, problems);
+  if (production && seedDemo) problems.push('SEED_DEMO must not be true in production (it creates a user demo/demo)');
+  if (production && !cookieKeys) {
+    problems.push('COOKIE_KEYS is required in production: generate one with `openssl rand -base64 48`');
+  }
+  if (production && !signingKeys && !signingKeysFile) {
+    problems.push('SIGNING_KEYS or SIGNING_KEYS_FILE is required in production: generate a JWKS with `npm run keys:generate`');
+  }
+
+  const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+
+  const memoryKiB = parseInteger('PASSWORD_HASH_MEMORY_KIB', read('PASSWORD_HASH_MEMORY_KIB'), 19456, 8192, 4_194_304, problems);
+  const passes = parseInteger('PASSWORD_HASH_PASSES', read('PASSWORD_HASH_PASSES'), 2, 1, 20, problems);
+
+  const trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'), false, problems);
+  const apiEnabled = parseBoolean('API_ENABLED', read('API_ENABLED'), true, problems);
+
+  if (problems.length > 0 || !issuer) throw new ConfigError(problems);
+
+  const host = read('HOST') ?? '127.0.0.1';
+  return deepFreeze({
+    env: nodeEnv as NodeEnv,
+    host,
+    port,
+    issuer: issuer.origin + issuer.pathname.replace(/\/+$/, ''),
+    trustProxy,
+    redisUrl,
+    dataDir: read('DATA_DIR') ?? '.data',
+    signingKeys,
+    signingKeysFile,
+    cookieKeys,
+    clientsFile: read('CLIENTS_FILE'),
+    resourcesFile: read('RESOURCES_FILE'),
+    seedDemo,
+    logLevel: logLevel as Config['logLevel'],
+    api: {
+      host: read('API_HOST') ?? host,
+      port: apiPort,
+      audience: apiAudience,
+      jwksUri: apiJwksUri,
+      enabled: apiEnabled,
+    },
+    passwordHash: { memoryKiB, passes },
+  });
+}
+
+function parsePort(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  return parseInteger(name, raw, fallback, 0, 65535, problems);
+}
+
+function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+function parseUrl(name: string, raw: string, problems: string[]): URL | undefined {
+  try {
+    const url = new URL(raw);
+    if (url.username || url.password) {
+      if (name !== 'REDIS_URL') problems.push(`${name} must not contain credentials`);
+    }
+    return url;
+  } catch {
+    problems.push(`${name} must be an absolute URL (got "${name === 'REDIS_URL' ? '<hidden>' : raw}")`);
+    return undefined;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,83 @@
+import type { Middleware } from 'koa';
+import type { Logger } from '../observability/logger.js';
+import type { Views } from './views.js';
+import { setPageHeaders } from '../security/headers.js';
+
+interface ErrorLike {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  message?: string;
+  error?: string;
+  error_description?: string;
+}
+
+/** What a client may see of an error: OAuth-style code + description, and the HTTP status. */
+export interface PublicError {
+  status: number;
+  error: string;
+  description: string;
+}
+
+const RETRY_AFTER_SECONDS = '5';
+
+export function toPublicError(err: unknown): PublicError {
+  const e = (err ?? {}) as ErrorLike;
+  const status = e.statusCode ?? e.status ?? 500;
+  if (e.expose && status < 500 || status === 503 && e.expose) {
+    // oidc-provider errors keep the OAuth code in `message`; Koa's http-errors only have text.
+    const oauthCode = e.error ?? (/^[a-z_]+$/.test(e.message ?? '') ? e.message : undefined);
+    return {
+      status,
+      error: oauthCode ?? (status === 404 ? 'not_found' : 'invalid_request'),
+      description: e.error_description ?? (oauthCode ? '' : e.message ?? 'The request is invalid.'),
+    };
+  }
+  return { status: 500, error: 'server_error', description: 'Something went wrong on our side.' };
+}
+
+/**
+ * The one place our own routes' errors become responses: JSON for API callers, a friendly page
+ * for browsers, never a stack trace. oidc-provider answers its own routes; it shares the page
+ * through renderError.
+ */
+export function createErrorHandler(deps: { views: Views; logger: Logger }): Middleware {
+  return async function handleErrors(ctx, next) {
+    try {
+      await next();
+    } catch (err) {
+      const out = toPublicError(err);
+      if (out.status >= 500) deps.logger.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
+      else deps.logger.debug({ error: out.error, path: ctx.path }, 'request rejected');
+      ctx.status = out.status;
+      if (ctx.accepts('json', 'html') === 'html') {
+        setPageHeaders(ctx);
+        ctx.type = 'html';
+        ctx.body = await deps.views.render('error', pageFor(out));
+      } else {
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { error: out.error, ...(out.description ? { error_description: out.description } : {}) };
+      }
+    }
+    if (ctx.status === 503) ctx.set('Retry-After', RETRY_AFTER_SECONDS);
+  };
+}
+
+/** The error page's wording for an OAuth error (also used by the provider's renderError). */
+export function pageFor(out: { status: number; error: string; description: string }) {
+  if (out.status === 503) {
+    return { title: 'Temporarily unavailable', message: 'We cannot complete this right now. Please try again in a moment.', code: out.error, hint: '' };
+  }
+  if (out.status >= 500) {
+    return { title: 'Something went wrong', message: 'We could not complete your request. Please try again.', code: out.error, hint: '' };
+  }
+  if (out.status === 404) {
+    return { title: 'Page not found', message: 'There is nothing at this address.', code: '', hint: '' };
+  }
+  return {
+    title: 'We could not continue',
+    message: out.description || 'The request could not be completed.',
+    code: out.error,
+    hint: 'Go back to the application you came from and start again.',
+  };
+}

@@ -1,0 +1,35 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+
+/** A JWKS with private members, as oidc-provider's `jwks` option takes it. */
+export interface PrivateJwks {
+  keys: JWK[];
+}
+
+/** ES256 for our JWT access tokens; RS256 is what OIDC relying parties expect for ID tokens by default. */
+export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
+
+export async function generateSigningKeys(): Promise<PrivateJwks> {
+  const keys = await Promise.all(SIGNING_ALGORITHMS.map(async (alg) => {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+    const jwk = await exportJWK(privateKey);
+    return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
+  }));
+  return { keys };
+}
+
+/** Problems with a configured JWKS, worded for the operator; empty when usable. */
+export function checkSigningKeys(jwks: unknown): string[] {
+  if (!jwks || typeof jwks !== 'object' || !Array.isArray((jwks as PrivateJwks).keys)) {
+    return ['signing keys must be a JWKS: {"keys": [...]}'];
+  }
+  const keys = (jwks as PrivateJwks).keys;
+  const problems: string[] = [];
+  keys.forEach((key, index) => {
+    if (!key || typeof key !== 'object' || typeof key.kty !== 'string') problems.push(`signing key #${index} is not a JWK`);
+    else if (key.kty !== 'oct' && !key.d) problems.push(`signing key #${index} (${key.kid ?? key.kty}) has no private part ("d")`);
+    else if (key.kty === 'oct') problems.push(`signing key #${index} is symmetric; only RSA and EC keys may sign`);
+  });
+  if (!keys.some((key) => key?.kty === 'RSA')) problems.push('signing keys need an RSA key (RS256 is the default ID token algorithm)');
+  if (!keys.some((key) => key?.kty === 'EC' && key.crv === 'P-256')) problems.push('signing keys need an EC P-256 key (ES256 signs JWT access tokens)');
+  return problems;
+}

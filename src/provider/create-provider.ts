@@ -1,0 +1,100 @@
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { ConfigError } from '../config/config-error.js';
+import type { AccountService } from '../accounts/account-service.js';
+import { accountClaims, CLAIMS_BY_SCOPE } from '../accounts/claims.js';
+import type { Views } from '../http/views.js';
+import type { Secrets } from '../keys/load-secrets.js';
+import type { Store } from '../store/store.js';
+import { extraClientMetadata } from './client-metadata.js';
+import { createProviderPages } from './pages.js';
+import { resourceIndicatorsFeature, type ResourceServerRegistry } from './resource-servers.js';
+import { INTERACTION_PATH, ROUTES } from './routes.js';
+import { introspectionAllowed, issueRefreshToken, revocationAllowed, rotateRefreshToken } from './token-policies.js';
+import { ttl } from './ttl.js';
+
+export interface ProviderDeps {
+  issuer: string;
+  production: boolean;
+  store: Store;
+  secrets: Secrets;
+  accounts: AccountService;
+  resourceServers: ResourceServerRegistry;
+  staticClients: readonly ClientMetadata[];
+  views: Views;
+}
+
+/** Scopes we understand besides the resource servers' own. */
+export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
+
+/**
+ * oidc-provider, configured by concern (see the imports). Configuration errors surface here,
+ * at boot: static clients are validated before the first request.
+ */
+export async function createProvider(deps: ProviderDeps): Promise<Provider> {
+  const pages = createProviderPages(deps.views);
+  const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
+
+  const configuration: Configuration = {
+    adapter: deps.store.adapterFactory,
+    clients: deps.staticClients.map((client) => ({ ...client })),
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    extraClientMetadata: extraClientMetadata(),
+    jwks: deps.secrets.signingKeys as Configuration['jwks'],
+    cookies: {
+      keys: deps.secrets.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: [...OIDC_SCOPES, ...deps.resourceServers.scopeDescriptions().keys()],
+    async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
+      const account = await deps.accounts.findById(sub);
+      if (!account || account.disabled) return undefined;
+      return { accountId: account.id, claims: () => accountClaims(account) as { sub: string } };
+    },
+    interactions: {
+      url: (_ctx, interaction) => `${basePath}${INTERACTION_PATH}/${interaction.uid}`,
+    },
+    // RFC 9700 §2.1.1: PKCE for every client; oidc-provider v9 only implements S256.
+    pkce: { required: () => true },
+    // OAuth 2.1: no implicit or hybrid flows.
+    responseTypes: ['code'],
+    routes: ROUTES,
+    ttl,
+    rotateRefreshToken,
+    issueRefreshToken,
+    renderError: pages.renderError,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+      // RFC 7591/7592: open in development so any library can self-register; production needs an initial access token.
+      registration: { enabled: true, initialAccessToken: deps.production },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      resourceIndicators: resourceIndicatorsFeature(deps.resourceServers),
+    },
+  };
+
+  const provider = new Provider(deps.issuer, configuration);
+  const problems: string[] = [];
+  for (const client of deps.staticClients) {
+    // Client.find validates the metadata; a broken static client must stop the boot, not a login.
+    await provider.Client.find(String(client.client_id)).catch((error: { error_description?: string; message: string }) => {
+      problems.push(`client "${client.client_id}": ${error.error_description ?? error.message}`);
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return provider;
+}

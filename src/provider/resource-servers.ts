@@ -1,0 +1,61 @@
+import { errors, type Client, type KoaContextWithOIDC, type ResourceServer as ProviderResourceServer } from 'oidc-provider';
+
+/** An API that accepts our access tokens (RFC 8707 resource indicator = its `audience`). */
+export interface ResourceServer {
+  readonly audience: string;
+  /** scope -> plain-words description shown on the consent page. */
+  readonly scopes: Readonly<Record<string, string>>;
+  /** `jwt`: RFC 9068 JWT access tokens signed ES256; `opaque`: introspect them. */
+  readonly accessTokenFormat: 'jwt' | 'opaque';
+  /** Seconds. */
+  readonly accessTokenTTL: number;
+}
+
+export interface ResourceServerRegistry {
+  get(audience: string): ResourceServer | undefined;
+  all(): readonly ResourceServer[];
+  /** Every scope any resource server defines, with its description. */
+  scopeDescriptions(): ReadonlyMap<string, string>;
+}
+
+export function createResourceServerRegistry(servers: readonly ResourceServer[]): ResourceServerRegistry {
+  const byAudience = new Map(servers.map((server) => [server.audience, server]));
+  const descriptions = new Map(servers.flatMap((server) => Object.entries(server.scopes)));
+  return {
+    get: (audience) => byAudience.get(audience),
+    all: () => servers,
+    scopeDescriptions: () => descriptions,
+  };
+}
+
+/** `features.resourceIndicators` (RFC 8707): unknown resources are refused with invalid_target. */
+export function resourceIndicatorsFeature(registry: ResourceServerRegistry) {
+  return {
+    enabled: true,
+    async getResourceServerInfo(_ctx: KoaContextWithOIDC, indicator: string, _client: Client): Promise<ProviderResourceServer> {
+      const server = registry.get(indicator);
+      if (!server) throw new errors.InvalidTarget('the requested resource is not registered');
+      return {
+        audience: server.audience,
+        scope: Object.keys(server.scopes).join(' '),
+        accessTokenTTL: server.accessTokenTTL,
+        accessTokenFormat: server.accessTokenFormat,
+        ...(server.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'ES256' as const } } } : {}),
+      };
+    },
+    /**
+     * A client that asks for a resource's scopes without naming the resource gets that resource,
+     * when exactly one registered resource server defines any of them.
+     */
+    async defaultResource(ctx: KoaContextWithOIDC, _client: Client, oneOf?: readonly string[]): Promise<string | readonly string[] | undefined> {
+      if (oneOf) return oneOf.length === 1 ? oneOf[0] : undefined;
+      const requested = new Set(String(ctx.oidc.params?.['scope'] ?? '').split(' ').filter(Boolean));
+      const matches = registry.all().filter((server) => Object.keys(server.scopes).some((scope) => requested.has(scope)));
+      return matches.length === 1 ? matches[0]!.audience : undefined;
+    },
+    // At the token endpoint, a code granted for a resource yields a token for it without repeating `resource`.
+    async useGrantedResource() {
+      return true;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { KoaContextWithOIDC, RefreshToken } from 'oidc-provider';
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** A refresh token chain never outlives this, however often it is rotated (RFC 9700 §4.14.2). */
+export const REFRESH_TOKEN_ABSOLUTE_LIFETIME = 30 * DAY;
+/** ...and dies after this long unused. */
+export const REFRESH_TOKEN_IDLE_LIFETIME = 14 * DAY;
+
+/** Lifetimes in seconds, per oidc-provider model. */
+export const ttl = {
+  AccessToken: HOUR,
+  // Short-lived: RFC 6749 §4.1.2 recommends at most 10 minutes; one is plenty for a client.
+  AuthorizationCode: MINUTE,
+  ClientCredentials: HOUR,
+  DeviceCode: 10 * MINUTE,
+  Grant: REFRESH_TOKEN_ABSOLUTE_LIFETIME,
+  IdToken: HOUR,
+  Interaction: 10 * MINUTE,
+  PushedAuthorizationRequest: MINUTE,
+  Session: 14 * DAY,
+  RefreshToken(_ctx: KoaContextWithOIDC, token: RefreshToken): number {
+    const age = Math.floor(Date.now() / 1000) - (token.iiat ?? Math.floor(Date.now() / 1000));
+    return Math.max(1, Math.min(REFRESH_TOKEN_IDLE_LIFETIME, REFRESH_TOKEN_ABSOLUTE_LIFETIME - age));
+  },
+};

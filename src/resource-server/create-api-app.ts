@@ -1,0 +1,66 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import Koa from 'koa';
+import type { Logger } from '../observability/logger.js';
+import { createErrorHandler } from '../http/error-handler.js';
+import type { Views } from '../http/views.js';
+import { createSecurityHeaders } from '../security/headers.js';
+import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
+
+export interface ApiAppDeps {
+  issuer: string;
+  audience: string;
+  /** The authorization server's JWKS URL; keys are cached and refetched on an unknown `kid`. */
+  jwksUri: string;
+  logger: Logger;
+  views: Views;
+  /** For tests: a key source other than the remote JWKS. */
+  keys?: JWTVerifyGetKey;
+}
+
+/** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
+export function createApiApp(deps: ApiAppDeps): Koa {
+  const keys = deps.keys ?? createRemoteJWKSet(new URL(deps.jwksUri), {
+    cacheMaxAge: 10 * 60_000,
+    // A token with an unknown kid refetches the JWKS at most every 30 s (key rotation, not a flood).
+    cooldownDuration: 30_000,
+    timeoutDuration: 2_000,
+  });
+  const app = new Koa();
+  const router = new Router();
+  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys });
+
+  router.get('/', (ctx) => {
+    ctx.body = {
+      name: 'Gatehouse demo API',
+      resource: deps.audience,
+      routes: { 'GET /protected': 'api:read', 'POST /protected/messages': 'api:write' },
+    };
+  });
+
+  router.get('/protected', auth, requireScopes('api:read'), (ctx) => {
+    const token = ctx.state['token'] as AccessTokenClaims;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { message: 'Hello from the protected API', sub: token.sub, client_id: token.client_id, scope: token.scope };
+  });
+
+  router.post('/protected/messages', bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' }), auth, requireScopes('api:write'), (ctx) => {
+    const token = ctx.state['token'] as AccessTokenClaims;
+    const text = (ctx.request.body as { text?: unknown } | undefined)?.text;
+    if (typeof text !== 'string' || text.length === 0 || text.length > 280) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'Send {"text": "..."} with 1 to 280 characters' };
+      return;
+    }
+    ctx.status = 201;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { accepted: { text, from: token.sub, client_id: token.client_id } };
+  });
+
+  app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
+  app.use(createSecurityHeaders({ hsts: deps.audience.startsWith('https:') }));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,105 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createAccountService } from './accounts/account-service.js';
+import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createApp } from './app.js';
+import type { Config } from './config/load-config.js';
+import { loadStaticConfig } from './config/static-config.js';
+import { createViews } from './http/views.js';
+import { loadSecrets } from './keys/load-secrets.js';
+import type { Logger } from './observability/logger.js';
+import { createProvider } from './provider/create-provider.js';
+import { createResourceServerRegistry } from './provider/resource-servers.js';
+import { ASSETS_PATH, ROUTES } from './provider/routes.js';
+import { createApiApp } from './resource-server/create-api-app.js';
+import { openStore } from './store/open-store.js';
+
+export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+export interface RunningGatehouse {
+  /** The authorization server's listening URL (may differ from the issuer behind a proxy). */
+  readonly url: string;
+  readonly apiUrl: string | undefined;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Composes and starts everything `npm start` runs: store, keys, provider, our pages, and the
+ * protected API next to it. Tests start the same thing on free ports.
+ */
+export async function startGatehouse(config: Config, logger: Logger): Promise<RunningGatehouse> {
+  const production = config.env === 'production';
+  const store = await openStore(config, logger);
+  try {
+    const secrets = await loadSecrets(config);
+    if (secrets.generated.length > 0) {
+      logger.warn({ dataDir: config.dataDir }, `using development ${secrets.generated.join(' and ')} kept in ${config.dataDir}; never in production`);
+    }
+    const staticConfig = await loadStaticConfig(config, `${ROOT_DIR}config`);
+    const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
+    const views = createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cache: production });
+    const accounts = createAccountService({ repository: store.accounts, hasher: createPasswordHasher(config.passwordHash) });
+    for (const user of staticConfig.seedUsers) {
+      if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
+    }
+    const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
+    const provider = await createProvider({
+      issuer: config.issuer, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+    });
+    provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
+
+    const app = createApp({
+      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,
+      cookieKeys: secrets.cookieKeys, views, logger,
+    });
+    const servers: Server[] = [];
+    const url = await listen(createServer(app.callback()), config.host, config.port, servers);
+
+    let apiUrl: string | undefined;
+    if (config.api.enabled) {
+      const api = createApiApp({
+        issuer: config.issuer,
+        audience: config.api.audience,
+        jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`,
+        logger,
+        views,
+      });
+      apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
+    }
+
+    return {
+      url,
+      apiUrl,
+      async close(graceMs = 10_000) {
+        await Promise.all(servers.map((server) => drain(server, graceMs)));
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function listen(server: Server, host: string, port: number, servers: Server[]): Promise<string> {
+  // Slowloris bounds: a client gets 10 s to send its headers and 30 s for the whole request.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.listen(port, host);
+  await once(server, 'listening');
+  servers.push(server);
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}
+
+async function drain(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}

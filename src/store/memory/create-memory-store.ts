@@ -1,0 +1,20 @@
+import type { Store } from '../store.js';
+import { createMemoryAdapterFactory, MemoryModelTable } from './memory-adapter.js';
+import { createMemoryAccountRepository } from './memory-account-repository.js';
+
+/** The embedded default: one process, nothing survives a restart. */
+export function createMemoryStore(options: { sweepIntervalMs?: number } = {}): Store {
+  const table = new MemoryModelTable();
+  const sweeper = setInterval(() => table.sweep(), options.sweepIntervalMs ?? 60_000);
+  sweeper.unref();
+
+  return {
+    kind: 'memory',
+    adapterFactory: createMemoryAdapterFactory(table),
+    accounts: createMemoryAccountRepository(),
+    async ping() {},
+    async close() {
+      clearInterval(sweeper);
+    },
+  };
+}
