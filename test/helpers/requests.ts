@@ -1,0 +1,49 @@
+import * as client from 'openid-client';
+import { DEMO_CONFIDENTIAL } from './oauth.js';
+
+/** A valid PKCE pair (RFC 7636) for raw authorization requests. */
+export async function pkcePair(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = client.randomPKCECodeVerifier();
+  return { verifier, challenge: await client.calculatePKCECodeChallenge(verifier) };
+}
+
+/**
+ * An authorization request URL for the demo confidential client; `params` override or add to the
+ * defaults, and an array value repeats the parameter.
+ */
+export function authorizationUrl(issuer: string, params: Record<string, string | string[] | undefined>): URL {
+  const defaults: Record<string, string> = {
+    client_id: DEMO_CONFIDENTIAL.id,
+    redirect_uri: DEMO_CONFIDENTIAL.redirectUri,
+    response_type: 'code',
+    scope: 'openid',
+    state: 'state-123',
+  };
+  const url = new URL(`${issuer}/oauth/authorize`);
+  for (const [name, value] of Object.entries({ ...defaults, ...params })) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) url.searchParams.append(name, one);
+  }
+  return url;
+}
+
+/** HTTP Basic credentials as RFC 6749 §2.3.1 spells them (form-urlencoded, then base64). */
+export function basicAuth(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+/** POSTs a form to one of the issuer's endpoints, without following redirects. */
+export function postForm(url: string | URL, body: string | URLSearchParams | Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  const encoded = typeof body === 'string' || body instanceof URLSearchParams ? body : new URLSearchParams(body);
+  return fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: encoded,
+  });
+}
+
+/** Whatever a response says, it must not look like a stack trace or leak internals. */
+export function looksLikeStackTrace(body: string): boolean {
+  return /\n\s+at [^\n]+\(|node_modules|\bat async\b|TypeError|ReferenceError|SyntaxError: /.test(body);
+}
