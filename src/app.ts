@@ -15,6 +15,7 @@ import { ASSETS_PATH, INTERACTION_PATH } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
+import type { LoginThrottle } from './security/login-throttle.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -25,6 +26,7 @@ export interface AppDeps {
   accounts: AccountService;
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
+  loginThrottle: LoginThrottle;
   views: Views;
   logger: Logger;
 }
@@ -47,6 +49,7 @@ export function createApp(deps: AppDeps): Koa {
     accounts: deps.accounts,
     views: deps.views,
     csrf: createCsrfTokens({ keys: deps.cookieKeys }),
+    throttle: deps.loginThrottle,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
     prefix: `${basePath}${INTERACTION_PATH}`,

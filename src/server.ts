@@ -13,6 +13,7 @@ import type { Logger } from './observability/logger.js';
 import { createProvider } from './provider/create-provider.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
+import { createLoginThrottle } from './security/login-throttle.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { openStore } from './store/open-store.js';
 
@@ -54,6 +55,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     const app = createApp({
       issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger,
+      loginThrottle: createLoginThrottle({ redis: store.redis, ...config.loginThrottle }),
     });
     const servers: Server[] = [];
     const url = await listen(createServer(app.callback()), config.host, config.port, servers);

@@ -10,6 +10,7 @@ import { isFirstParty } from '../provider/client-metadata.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
 import { safeHttpUrl } from '../provider/pages.js';
 import type { CsrfTokens } from '../security/csrf.js';
+import type { LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { describeScopes } from './scope-descriptions.js';
 import { InteractionExpiredError, loadInteraction, type Interaction } from './load-interaction.js';
@@ -20,6 +21,7 @@ export interface InteractionRouterDeps {
   accounts: AccountService;
   views: Views;
   csrf: CsrfTokens;
+  throttle: LoginThrottle;
   resourceServers: ResourceServerRegistry;
   logger: Logger;
   /** Where the routes live, e.g. "/interaction" (with the issuer's path in front, if any). */
@@ -27,6 +29,7 @@ export interface InteractionRouterDeps {
 }
 
 const LOGIN_FAILED = 'Incorrect username or password.';
+const LOGIN_THROTTLED = 'Too many failed sign-in attempts. Please try again later.';
 
 /** Our login, consent and abort pages for oidc-provider interactions. */
 export function createInteractionRouter(deps: InteractionRouterDeps): Router {
@@ -102,13 +105,27 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const body = ctx.request.body as Record<string, unknown>;
     const username = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
     const password = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
+    const attempt = { username, ip: ctx.ip };
+    // Checked before the password: a throttled attempt learns nothing, whether the account exists or not.
+    const wait = await deps.throttle.retryAfter(attempt);
+    if (wait > 0) {
+      deps.logger.warn({ event: 'login.throttled', ip: ctx.ip }, 'login throttled');
+      ctx.status = 429;
+      ctx.set('Retry-After', String(wait));
+      return renderLogin(ctx, interaction, { error: LOGIN_THROTTLED, username });
+    }
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
-      deps.logger.info({ event: 'login.failed', interaction: interaction.uid }, 'login failed');
+      // No username in the log: people type their password into that field.
+      deps.logger.info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
+      for (const scope of await deps.throttle.failed(attempt)) {
+        deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
+      }
       ctx.status = 401;
       return renderLogin(ctx, interaction, { error: LOGIN_FAILED, username });
     }
-    deps.logger.info({ event: 'login.succeeded', accountId: account.id }, 'login succeeded');
+    await deps.throttle.succeeded(attempt);
+    deps.logger.info({ event: 'login.succeeded', accountId: account.id, ip: ctx.ip }, 'login succeeded');
     await finish(ctx, { login: { accountId: account.id, amr: ['pwd'] } }, false);
   });
 
@@ -116,10 +133,14 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const interaction = await loadInteraction(provider, ctx, 'consent');
     requireCsrf(ctx, interaction);
     const decision = (ctx.request.body as Record<string, unknown>)['decision'];
+    const audit = { clientId: String(interaction.params['client_id']), accountId: interaction.session?.accountId };
     if (decision !== 'allow') {
+      deps.logger.info({ event: 'consent.denied', ...audit }, 'consent denied');
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
-    await finish(ctx, { consent: { grantId: await grantConsent(provider, interaction) } }, true);
+    const grantId = await grantConsent(provider, interaction);
+    deps.logger.info({ event: 'consent.granted', ...audit, grantId }, 'consent granted');
+    await finish(ctx, { consent: { grantId } }, true);
   });
 
   router.post('/:uid/abort', forms, async (ctx) => {
