@@ -11,8 +11,9 @@ import { createInteractionRouter } from './interactions/interaction-router.js';
 import { createHealthRouter } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
-import { ASSETS_PATH, INTERACTION_PATH } from './provider/routes.js';
+import { ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
+import { rejectCrossSitePosts } from './security/cross-site-posts.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
 import type { LoginThrottle } from './security/login-throttle.js';
@@ -43,6 +44,8 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
+  const interactionPrefix = `${basePath}${INTERACTION_PATH}`;
+  const logoutConfirm = `${basePath}${ROUTES.end_session}/confirm`;
   const health = createHealthRouter({ store: deps.store, timeoutMs: 1000 });
   const interactions = createInteractionRouter({
     provider: deps.provider,
@@ -52,7 +55,7 @@ export function createApp(deps: AppDeps): Koa {
     throttle: deps.loginThrottle,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
-    prefix: `${basePath}${INTERACTION_PATH}`,
+    prefix: interactionPrefix,
   });
 
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
@@ -62,6 +65,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(createHostGuard(deps.issuer));
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css'] }));
   app.use(authorizationServerMetadataAlias(basePath));
+  app.use(rejectCrossSitePosts((path) => path.startsWith(`${interactionPrefix}/`) || path === logoutConfirm));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   // The mount path must equal the issuer's path; no body parser may run before the provider.

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import * as client from 'openid-client';
 import { DEMO_CONFIDENTIAL } from './oauth.js';
 
@@ -46,4 +47,37 @@ export function postForm(url: string | URL, body: string | URLSearchParams | Rec
 /** Whatever a response says, it must not look like a stack trace or leak internals. */
 export function looksLikeStackTrace(body: string): boolean {
   return /\n\s+at [^\n]+\(|node_modules|\bat async\b|TypeError|ReferenceError|SyntaxError: /.test(body);
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * A request through node:http, which (unlike fetch) sends any Host header and any bytes in the
+ * path: for forged headers and malformed requests. Times out rather than hanging a test.
+ */
+export function rawRequest(url: string | URL, init: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {}): Promise<RawResponse> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({
+      host: target.hostname,
+      port: target.port,
+      method: init.method ?? 'GET',
+      path: init.path ?? `${target.pathname}${target.search}`,
+      headers: init.headers,
+      // The path is sent as given (no escaping), so malformed ones reach the server.
+      insecureHTTPParser: true,
+    }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.setTimeout(init.timeoutMs ?? 10_000, () => request.destroy(new Error(`no answer within ${init.timeoutMs ?? 10_000} ms`)));
+    request.on('error', reject);
+    request.end(init.body);
+  });
 }
