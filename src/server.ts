@@ -17,6 +17,9 @@ import { createLoginThrottle } from './security/login-throttle.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { openStore } from './store/open-store.js';
 
+/** Request line and headers together: larger requests get Node's bare 431 before any of our code runs. */
+const MAX_HEADER_BYTES = 16 * 1024;
+
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export interface RunningGatehouse {
@@ -58,7 +61,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
       loginThrottle: createLoginThrottle({ redis: store.redis, ...config.loginThrottle }),
     });
     const servers: Server[] = [];
-    const url = await listen(createServer(app.callback()), config.host, config.port, servers);
+    const url = await listen(createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app.callback()), config.host, config.port, servers);
 
     let apiUrl: string | undefined;
     if (config.api.enabled) {
@@ -69,7 +72,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
         logger,
         views,
       });
-      apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
+      apiUrl = await listen(createServer({ maxHeaderSize: MAX_HEADER_BYTES }, api.callback()), config.api.host, config.api.port, servers);
     }
 
     return {

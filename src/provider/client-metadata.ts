@@ -11,7 +11,12 @@ export const EXTRA_CLIENT_METADATA = ['first_party', 'resource_server'] as const
 export function extraClientMetadata() {
   return {
     properties: [...EXTRA_CLIENT_METADATA],
-    validator(ctx: KoaContextWithOIDC | undefined, key: string, value: unknown) {
+    validator(ctx: KoaContextWithOIDC | undefined, key: string, value: unknown, metadata?: Record<string, unknown>) {
+      // Registered metadata ends up in pages, URLs and logs: no NUL or other control characters anywhere in it.
+      if (ctx && metadata && key === EXTRA_CLIENT_METADATA[0]) {
+        const field = fieldWithControlCharacters(metadata);
+        if (field) throw new errors.InvalidClientMetadata(`${field} must not contain control characters`);
+      }
       if (value === undefined) return;
       if (typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
       // ctx is set only for registration and management requests (RFC 7591/7592).
@@ -26,4 +31,17 @@ export function isFirstParty(client: Client): boolean {
 
 export function isResourceServerClient(client: Client): boolean {
   return (client as unknown as Record<string, unknown>)['resource_server'] === true;
+}
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** The first metadata field holding a string with a control character, searched through arrays and objects. */
+function fieldWithControlCharacters(metadata: Record<string, unknown>): string | undefined {
+  const has = (value: unknown): boolean => {
+    if (typeof value === 'string') return CONTROL_CHARACTERS.test(value);
+    if (Array.isArray(value)) return value.some(has);
+    if (value && typeof value === 'object') return Object.values(value).some(has);
+    return false;
+  };
+  return Object.keys(metadata).find((field) => has(metadata[field]));
 }
