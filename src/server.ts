@@ -10,6 +10,7 @@ import { loadStaticConfig } from './config/static-config.js';
 import { createViews } from './http/views.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
+import { auditProviderEvents } from './provider/audit-events.js';
 import { createProvider } from './provider/create-provider.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
@@ -54,6 +55,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
       issuer: config.issuer, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
     });
     provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
+    auditProviderEvents(provider, logger);
 
     const app = createApp({
       issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,

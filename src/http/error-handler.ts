@@ -47,8 +47,9 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
       await next();
     } catch (err) {
       const out = toPublicError(err);
-      if (out.status >= 500) deps.logger.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
-      else deps.logger.debug({ error: out.error, path: ctx.path }, 'request rejected');
+      const path = loggablePath(ctx.path);
+      if (out.status >= 500) deps.logger.error({ err, path, method: ctx.method }, 'request failed');
+      else deps.logger.debug({ error: out.error, path }, 'request rejected');
       ctx.status = out.status;
       if (ctx.accepts('json', 'html') === 'html') {
         setPageHeaders(ctx);
@@ -61,6 +62,14 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
     }
     if (ctx.status === 503) ctx.set('Retry-After', RETRY_AFTER_SECONDS);
   };
+}
+
+/**
+ * Paths carry interaction and session ids (also the values of their cookies): logs show the
+ * route's shape instead, e.g. /interaction/:id/login.
+ */
+export function loggablePath(path: string): string {
+  return path.replace(/\/[A-Za-z0-9_-]{16,}(?=\/|$)/g, '/:id');
 }
 
 /** The error page's wording for an OAuth error (also used by the provider's renderError). */
