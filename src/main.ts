@@ -28,8 +28,6 @@ try {
   process.exit(1);
 }
 
-logger.info({ issuer: config.issuer, listening: running.url, api: running.apiUrl }, `Gatehouse is up: ${config.issuer}/.well-known/openid-configuration`);
-
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {
   // npm forwards the signal it received as well: the second one must not abort the drain.
@@ -46,3 +44,5 @@ const stop = (signal: NodeJS.Signals) => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// Announced only once the signal handlers are in place: a supervisor may stop us the moment it reads this.
+logger.info({ issuer: config.issuer, listening: running.url, api: running.apiUrl }, `Gatehouse is up: ${config.issuer}/.well-known/openid-configuration`);
