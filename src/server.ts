@@ -6,6 +6,7 @@ import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
+import { ConfigError } from './config/config-error.js';
 import { loadStaticConfig } from './config/static-config.js';
 import { createViews } from './http/views.js';
 import { loadSecrets } from './keys/load-secrets.js';
@@ -15,6 +16,7 @@ import { createProvider } from './provider/create-provider.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createLoginThrottle } from './security/login-throttle.js';
+import { productionProblems } from './security/production-guard.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { openStore } from './store/open-store.js';
 
@@ -46,7 +48,12 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     const staticConfig = await loadStaticConfig(config, `${ROOT_DIR}config`);
     const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
     const views = createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cache: production });
-    const accounts = createAccountService({ repository: store.accounts, hasher: createPasswordHasher(config.passwordHash) });
+    const hasher = createPasswordHasher(config.passwordHash);
+    const accounts = createAccountService({ repository: store.accounts, hasher });
+    if (production) {
+      const problems = await productionProblems({ clients: staticConfig.clients, accounts: store.accounts, hasher, configDir: `${ROOT_DIR}config` });
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
