@@ -12,9 +12,10 @@ const ISSUER = 'https://as.example.test';
 const AUDIENCE = 'https://api.example.test';
 let server: Server;
 let base: string;
-let signingKey: CryptoKey;
-let otherKey: CryptoKey;
-let otherPair: { publicKey: CryptoKey };
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+let signingKey: KeyPair['privateKey'];
+let otherKey: KeyPair['privateKey'];
+let otherPair: KeyPair;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('ES256');
@@ -39,7 +40,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 interface TokenOptions {
   claims?: Record<string, unknown>;
   header?: Record<string, unknown>;
-  key?: CryptoKey;
+  key?: KeyPair['privateKey'];
   expiresIn?: string | number;
 }
 
