@@ -72,6 +72,8 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
         jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`,
         logger,
         views,
+        replayCache,
+        trustProxy: config.trustProxy,
       });
       apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
     }
