@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createSecondFactorService } from './accounts/second-factor.js';
 import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { loadStaticConfig } from './config/static-config.js';
@@ -49,6 +50,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
+    const secondFactor = createSecondFactorService({ repository: store.accounts, issuer: new URL(config.issuer).hostname });
     const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
     const provider = await createProvider({
       issuer: config.issuer, env: config.env, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
@@ -58,7 +60,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     const backchannelLogout = deliverBackchannelLogoutsInBackground(provider, { logger });
 
     const app = createApp({
-      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,
+      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger,
     });
     const servers: Server[] = [];

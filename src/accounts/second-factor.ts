@@ -15,6 +15,8 @@ export interface SecondFactorService {
   isEnrolled(account: AccountRecord): boolean;
   /** A new secret and the otpauth:// URI for the QR code; nothing is stored until `enrol`. */
   newSecret(account: AccountRecord): { secret: string; uri: string };
+  /** The otpauth:// URI for a secret being enrolled. */
+  uriFor(account: AccountRecord, secret: string): string;
   /**
    * Stores the authenticator once the user proves it works with a code for `secret`. Returns the
    * recovery codes, in clear for the only time, or undefined when the code is wrong.
@@ -30,7 +32,12 @@ export interface SecondFactorService {
  * The authenticator-app second factor. Checks of one account run one at a time in this process
  * (read, compare, write back), so a code cannot be accepted twice by racing two requests here.
  */
-export function createSecondFactorService(deps: { repository: AccountRepository; issuer: string; now?: () => number }): SecondFactorService {
+export function createSecondFactorService(deps: {
+  repository: AccountRepository;
+  /** What authenticator apps show above the code (the issuer's host name). */
+  issuer: string;
+  now?: () => number;
+}): SecondFactorService {
   const { repository } = deps;
   const now = deps.now ?? Date.now;
   const queues = new Map<string, Promise<unknown>>();
@@ -56,6 +63,7 @@ export function createSecondFactorService(deps: { repository: AccountRepository;
       const secret = generateTotpSecret();
       return { secret, uri: otpauthUri({ issuer: deps.issuer, accountName: account.username, secret }) };
     },
+    uriFor: (account, secret) => otpauthUri({ issuer: deps.issuer, accountName: account.username, secret }),
 
     enrol: (accountId, secret, code) => serialized(accountId, async () => {
       const account = await repository.findById(accountId);

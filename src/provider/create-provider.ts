@@ -7,7 +7,7 @@ import type { Views } from '../http/views.js';
 import type { Secrets } from '../keys/load-secrets.js';
 import type { ReplayCache } from '../store/replay-cache.js';
 import type { Store } from '../store/store.js';
-import { ACR_VALUES } from './acr.js';
+import { ACR_VALUES, SIGN_IN_CLAIMS } from './acr.js';
 import { backchannelLogoutFeature } from './backchannel-logout.js';
 import { CLIENT_AUTH_METHODS } from './client-authentication.js';
 import { extraClientMetadata } from './client-metadata.js';
@@ -69,7 +69,13 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+    claims: {
+      // oidc-provider's defaults, which this setting replaces: the session id and the issuer.
+      sid: null,
+      iss: null,
+      ...Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+      openid: [...CLAIMS_BY_SCOPE.openid, ...SIGN_IN_CLAIMS],
+    },
     scopes: [...OIDC_SCOPES, ...deps.resourceServers.scopeDescriptions().keys()],
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
       const account = await deps.accounts.findById(sub);

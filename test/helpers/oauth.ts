@@ -39,6 +39,8 @@ export async function authorize(
     par?: boolean;
     /** Bind the code to this DPoP key (RFC 9449 §10, dpop_jkt), with PAR. */
     dpop?: client.DPoPHandle;
+    /** Answers the two-step verification page, if shown (a code from the app or a recovery code). */
+    secondFactorCode?: () => string;
   },
 ): Promise<AuthorizationResult> {
   const codeVerifier = client.randomPKCECodeVerifier();
@@ -62,6 +64,9 @@ export async function authorize(
   let page: Page = await browser.open(url, atClient);
   if (page.html.includes('/login"')) {
     page = await browser.submit(page, '/login', { username: options.username ?? 'demo', password: options.password ?? 'demo' }, atClient);
+  }
+  if (page.html.includes('/second-factor"') && options.secondFactorCode) {
+    page = await browser.submit(page, '/second-factor', { code: options.secondFactorCode() }, atClient);
   }
   if (page.html.includes('/consent"')) {
     page = await browser.submit(page, '/consent', { decision: options.decision ?? 'allow' }, atClient);
