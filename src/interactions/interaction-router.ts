@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.js';
+import type { SecondFactorService } from '../accounts/second-factor.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import { isFirstParty } from '../provider/client-metadata.js';
@@ -14,10 +15,12 @@ import { setPageHeaders } from '../security/headers.js';
 import { describeScopes } from './scope-descriptions.js';
 import { InteractionExpiredError, loadInteraction, type Interaction } from './load-interaction.js';
 import { grantConsent } from './grant-consent.js';
+import { addSecondFactorStep } from './second-factor-step.js';
 
 export interface InteractionRouterDeps {
   provider: Provider;
   accounts: AccountService;
+  secondFactor: SecondFactorService;
   views: Views;
   csrf: CsrfTokens;
   resourceServers: ResourceServerRegistry;
@@ -66,6 +69,10 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     }
   };
 
+  const secondFactorStep = addSecondFactorStep(router, {
+    provider, secondFactor: deps.secondFactor, csrf, logger: deps.logger, prefix, forms, render, finish, requireCsrf,
+  });
+
   router.get('/:uid', async (ctx) => {
     const interaction = await loadInteraction(provider, ctx);
     if (interaction.prompt.name === 'login') return renderLogin(ctx, interaction);
@@ -109,7 +116,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
       return renderLogin(ctx, interaction, { error: LOGIN_FAILED, username });
     }
     deps.logger.info({ event: 'login.succeeded', accountId: account.id }, 'login succeeded');
-    await finish(ctx, { login: { accountId: account.id, amr: ['pwd'] } }, false);
+    await secondFactorStep.passwordAccepted(ctx, interaction, account);
   });
 
   router.post('/:uid/consent', forms, async (ctx) => {
