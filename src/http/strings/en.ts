@@ -27,6 +27,7 @@ export const en = {
     asksMore: 'It now also asks to:',
     newBadge: 'New',
     alreadyAllowed: 'You already allowed it to:',
+    confirmAgain: 'It asks you to confirm what you already allowed:',
     resources: 'These permissions apply to:',
     allow: 'Allow',
     deny: 'Deny',
