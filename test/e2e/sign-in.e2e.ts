@@ -174,6 +174,31 @@ describe('signing in to the demo application through Gatehouse', () => {
     await page.getByRole('heading', { name: 'Hello, Demo User' }).waitFor();
   });
 
+  it('the error, not-found and signed-out pages pass the same checks', async () => {
+    const { page } = browser;
+    browser.expect(/status of 40[04]/);
+    await page.goto(`${gatehouse.issuer}/oauth/authorize?client_id=no-such-client&response_type=code&scope=openid`);
+    await page.getByRole('heading', { name: 'We could not continue' }).waitFor();
+    await checkPage(browser, '13-error');
+    await page.goto(`${gatehouse.issuer}/no-such-page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await checkPage(browser, '14-not-found');
+
+    // Signed in, then "only sign out of the demo": Gatehouse's session stays.
+    await startSignIn();
+    await page.getByLabel('Username').fill('demo');
+    await page.getByLabel('Password').fill('demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${demo.url}/`);
+    const clientId = await page.locator('#access-claims tr', { hasText: 'client_id' }).locator('td').first().innerText();
+    await page.goto(`${gatehouse.issuer}/oauth/logout?client_id=${encodeURIComponent(clientId)}`);
+    await page.getByRole('button', { name: 'No, only sign out of Gatehouse Demo' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    await expect(page.locator('.lead').innerText()).resolves.toBe('You have signed out of Gatehouse Demo. You are still signed in to Gatehouse.');
+    await checkPage(browser, '15-signed-out-of-client');
+  });
+
   it('the checks catch a CSP violation (the guard can fail)', async () => {
     const { page } = browser;
     await startSignIn();
