@@ -25,7 +25,7 @@ const RETRY_AFTER_SECONDS = '5';
 export function toPublicError(err: unknown): PublicError {
   const e = (err ?? {}) as ErrorLike;
   const status = e.statusCode ?? e.status ?? 500;
-  if (e.expose && status < 500 || status === 503 && e.expose) {
+  if (e.expose && (status < 500 || status === 503)) {
     // oidc-provider errors keep the OAuth code in `message`; Koa's http-errors only have text.
     const oauthCode = e.error ?? (/^[a-z_]+$/.test(e.message ?? '') ? e.message : undefined);
     return {
