@@ -110,7 +110,7 @@ describe(`the compose services started by their own commands (store: ${STORE})`,
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', store: STORE });
+    expect(await ready.json()).toMatchObject({ status: 'ready', store: STORE });
   });
 
   it('the API fetched Gatehouse\'s keys over the (mapped) compose network', async () => {
