@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(notFound);
   app.use(health.routes());
   app.use(createHostGuard(deps.issuer));
-  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css'] }));
+  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());

@@ -83,7 +83,9 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       return { accountId: account.id, claims: () => accountClaims(account) as { sub: string } };
     },
     interactions: {
-      url: (_ctx, interaction) => `${basePath}${INTERACTION_PATH}/${interaction.uid}`,
+      // The client id rides along so that an expired page can still lead back to the application.
+      url: (_ctx, interaction) =>
+        `${basePath}${INTERACTION_PATH}/${interaction.uid}?client_id=${encodeURIComponent(String(interaction.params['client_id'] ?? ''))}`,
     },
     // RFC 9700 §2.1.1: PKCE for every client; oidc-provider v9 only implements S256.
     pkce: { required: () => true },

@@ -40,6 +40,24 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });
   const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop });
 
+  router.get('/healthz', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  // Ready when the authorization server's keys can be fetched: without them no token verifies.
+  router.get('/readyz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      const response = await fetch(deps.jwksUri, { signal: AbortSignal.timeout(2000) });
+      const jwks = response.ok ? await response.json() as { keys?: unknown[] } : undefined;
+      if (!jwks?.keys?.length) throw new Error(`JWKS answered ${response.status}`);
+      ctx.body = { status: 'ready', keys: jwks.keys.length };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', jwks_uri: deps.jwksUri };
+    }
+  });
+
   router.get('/', (ctx) => {
     ctx.body = {
       name: 'Gatehouse demo API',
