@@ -3,6 +3,8 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { AccountService } from './accounts/account-service.js';
+import type { SecondFactorService } from './accounts/second-factor.js';
+import { createAccountSecurityRouter } from './account-security/security-router.js';
 import { createAssetsMiddleware } from './http/assets.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/not-found.js';
@@ -11,7 +13,7 @@ import { createInteractionRouter } from './interactions/interaction-router.js';
 import { createHealthRouter } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
-import { ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
+import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { rejectCrossSitePosts } from './security/cross-site-posts.js';
 import { createSecurityHeaders } from './security/headers.js';
@@ -25,6 +27,7 @@ export interface AppDeps {
   provider: Provider;
   store: Store;
   accounts: AccountService;
+  secondFactor: SecondFactorService;
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
   loginThrottle: LoginThrottle;
@@ -46,16 +49,23 @@ export function createApp(deps: AppDeps): Koa {
   const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
   const interactionPrefix = `${basePath}${INTERACTION_PATH}`;
   const logoutConfirm = `${basePath}${ROUTES.end_session}/confirm`;
+  const accountSecurityPrefix = `${basePath}${ACCOUNT_SECURITY_PATH}`;
   const health = createHealthRouter({ store: deps.store, timeoutMs: 1000 });
+  const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
     provider: deps.provider,
     accounts: deps.accounts,
+    secondFactor: deps.secondFactor,
     views: deps.views,
-    csrf: createCsrfTokens({ keys: deps.cookieKeys }),
+    csrf,
     throttle: deps.loginThrottle,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
     prefix: interactionPrefix,
+  });
+  const accountSecurity = createAccountSecurityRouter({
+    accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, logger: deps.logger,
+    prefix: accountSecurityPrefix,
   });
 
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
@@ -63,11 +73,14 @@ export function createApp(deps: AppDeps): Koa {
   app.use(notFound);
   app.use(health.routes());
   app.use(createHostGuard(deps.issuer));
-  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css'] }));
+  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
-  app.use(rejectCrossSitePosts((path) => path.startsWith(`${interactionPrefix}/`) || path === logoutConfirm));
+  app.use(rejectCrossSitePosts((path) =>
+    path.startsWith(`${interactionPrefix}/`) || path === logoutConfirm || path === accountSecurityPrefix || path.startsWith(`${accountSecurityPrefix}/`)));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  app.use(accountSecurity.routes());
+  app.use(accountSecurity.allowedMethods());
   // The mount path must equal the issuer's path; no body parser may run before the provider.
   app.use(basePath ? mount(basePath, deps.provider) : mount(deps.provider));
   return app;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createSecondFactorService } from './accounts/second-factor.js';
 import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
@@ -12,12 +13,14 @@ import { createViews } from './http/views.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
 import { auditProviderEvents } from './provider/audit-events.js';
+import { deliverBackchannelLogoutsInBackground } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { productionProblems } from './security/production-guard.js';
 import { createApiApp } from './resource-server/create-api-app.js';
+import { createMemoryReplayCache } from './store/memory/memory-replay-cache.js';
 import { openStore } from './store/open-store.js';
 
 /** Request line and headers together: larger requests get Node's bare 431 before any of our code runs. */
@@ -40,6 +43,8 @@ export interface RunningGatehouse {
 export async function startGatehouse(config: Config, logger: Logger): Promise<RunningGatehouse> {
   const production = config.env === 'production';
   const store = await openStore(config, logger);
+  // Per process for now; with a shared store it belongs there (see store/replay-cache.ts).
+  const replayCache = createMemoryReplayCache();
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -57,15 +62,18 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
+    const secondFactor = createSecondFactorService({ repository: store.accounts, issuer: new URL(config.issuer).hostname });
     const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
     const provider = await createProvider({
-      issuer: config.issuer, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+      issuer: config.issuer, env: config.env, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+      replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
     });
     provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
     auditProviderEvents(provider, logger);
+    const backchannelLogout = deliverBackchannelLogoutsInBackground(provider, { logger });
 
     const app = createApp({
-      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,
+      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger,
       loginThrottle: createLoginThrottle({ redis: store.redis, ...config.loginThrottle }),
     });
@@ -80,6 +88,8 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
         jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`,
         logger,
         views,
+        replayCache,
+        trustProxy: config.trustProxy,
       });
       apiUrl = await listen(createServer({ maxHeaderSize: MAX_HEADER_BYTES }, api.callback()), config.api.host, config.api.port, servers);
     }
@@ -89,10 +99,13 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
       apiUrl,
       async close(graceMs = 10_000) {
         await Promise.all(servers.map((server) => drain(server, graceMs)));
+        await backchannelLogout.close();
+        await replayCache.close();
         await store.close();
       },
     };
   } catch (error) {
+    await replayCache.close();
     await store.close();
     throw error;
   }

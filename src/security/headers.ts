@@ -1,16 +1,6 @@
 import type { Context, Middleware } from 'koa';
 
 /**
- * The strict policy for every response: only our own stylesheet, no script, no framing, no
- * plugins, no <base> tricks. `script-src` is spelled out (not left to default-src) because
- * oidc-provider adds the hash of its one inline script (the response_mode=form_post page) to an
- * existing `script-src`, and to nothing else.
- * form-action is left out on purpose: browsers apply it to the redirect that follows the consent
- * POST, which goes to the client's redirect_uri on another origin.
- */
-export const PAGE_CSP = "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
-
-/**
  * Headers every response carries: a strict CSP, no framing (clickjacking), no sniffing, no
  * referrer leaking codes or state, and HSTS when the issuer is https (production requires it).
  */
@@ -30,8 +20,24 @@ export function createSecurityHeaders(deps: { hsts: boolean }): Middleware {
   };
 }
 
+/**
+ * The strict policy, for every response: only our own stylesheet and images, no script, no
+ * framing, no <base> tricks. `script-src` is spelled out (not left to default-src) because
+ * oidc-provider adds the hash of its one inline script (the response_mode=form_post page, the
+ * auto-submitted logout) to an existing `script-src`, and to nothing else.
+ * form-action is left out on purpose: browsers apply it to the redirect that follows the consent
+ * POST, which goes to the client's redirect_uri on another origin.
+ */
+export const PAGE_CSP = pageCsp();
+
+/** PAGE_CSP, with images also allowed from these origins (a client's registered logo). */
+export function pageCsp(imageOrigins: readonly string[] = []): string {
+  const images = ["'self'", 'data:', ...imageOrigins.filter((origin) => /^https?:\/\/[a-z0-9.\-[\]:]+$/i.test(origin))];
+  return `default-src 'none'; script-src 'none'; style-src 'self'; img-src ${images.join(' ')}; base-uri 'none'; frame-ancestors 'none'`;
+}
+
 /** Pages we render: the same policy (restated: an error may have cleared headers) and no caching. */
-export function setPageHeaders(ctx: Context): void {
-  ctx.set('Content-Security-Policy', PAGE_CSP);
+export function setPageHeaders(ctx: Context, options: { imageOrigins?: readonly string[] } = {}): void {
+  ctx.set('Content-Security-Policy', options.imageOrigins?.length ? pageCsp(options.imageOrigins) : PAGE_CSP);
   ctx.set('Cache-Control', 'no-store');
 }
