@@ -27,7 +27,7 @@ describe('consent', () => {
     const { consent } = await consentPageFor({ scope: 'openid email offline_access api:read', prompt: 'consent', resource: server.apiUrl });
     expect(consent.html).toContain('Gatehouse Demo (confidential)');
     expect(consent.html).toContain('See your email address and whether it is verified');
-    expect(consent.html).toContain('Keep this access when you are not using it');
+    expect(consent.html).toContain('Stay connected when you are not using it');
     expect(consent.html).toContain('Read your data in the Gatehouse demo API');
     expect(consent.html).toContain(server.apiUrl);
     expect(consent.html).toMatch(/value="deny"/);
