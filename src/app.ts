@@ -50,6 +50,10 @@ export function createApp(deps: AppDeps): Koa {
   const interactionPrefix = `${basePath}${INTERACTION_PATH}`;
   const logoutConfirm = `${basePath}${ROUTES.end_session}/confirm`;
   const accountSecurityPrefix = `${basePath}${ACCOUNT_SECURITY_PATH}`;
+  const deviceVerification = `${basePath}${ROUTES.code_verification}`;
+  // Every form a person submits from our pages; none is ever posted from another site.
+  const isOurForm = (path: string) => [interactionPrefix, accountSecurityPrefix, deviceVerification]
+    .some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || path === logoutConfirm;
   const health = createHealthRouter({ store: deps.store, timeoutMs: 1000 });
   const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
@@ -64,7 +68,7 @@ export function createApp(deps: AppDeps): Koa {
     prefix: interactionPrefix,
   });
   const accountSecurity = createAccountSecurityRouter({
-    accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, logger: deps.logger,
+    accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, throttle: deps.loginThrottle, logger: deps.logger,
     prefix: accountSecurityPrefix,
   });
 
@@ -75,8 +79,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(createHostGuard(deps.issuer));
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
-  app.use(rejectCrossSitePosts((path) =>
-    path.startsWith(`${interactionPrefix}/`) || path === logoutConfirm || path === accountSecurityPrefix || path.startsWith(`${accountSecurityPrefix}/`)));
+  app.use(rejectCrossSitePosts(isOurForm));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(accountSecurity.routes());

@@ -85,6 +85,17 @@ describe('cross-site posts (Fetch Metadata)', () => {
     expectFriendly403(await post(browser, page, '/login', { ...hidden, username: 'demo', password: 'demo' }, { 'sec-fetch-site': 'same-site' }));
   });
 
+  it('the account security sign-in and the device code form refuse cross-site posts too', async () => {
+    for (const path of ['/account/security/sign-in', '/oauth/device']) {
+      const response = await fetch(`${server.issuer}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'sec-fetch-site': 'cross-site' },
+        body: 'username=demo&password=demo&user_code=ABCD-EFGH',
+      });
+      expectFriendly403({ status: response.status, html: await response.text(), type: response.headers.get('content-type') });
+    }
+  });
+
   it('our own page posting (same-origin) goes through', async () => {
     const { browser, page } = await loginPage();
     const hidden = findForm(page.html, '/login').hidden;

@@ -131,3 +131,27 @@ describe('login abuse: the client address behind a proxy', () => {
     }
   });
 });
+
+describe('login abuse: one set of counters for every sign-in form', () => {
+  it('failures on the account security page count toward the login page, and the reverse', async () => {
+    const server = await startTestGatehouse({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' });
+    try {
+      const accountPage = async (browser: Browser, password: string) => {
+        const signInPage = await browser.open(`${server.issuer}/account/security`);
+        return browser.submit(signInPage, '/account/security/sign-in', { username: 'demo', password });
+      };
+      const browser = new Browser();
+      expect((await accountPage(browser, 'wrong-1')).status).toBe(401);
+      const { browser: other, page } = await loginPage(server);
+      const second = await signInAttempt(other, page, 'demo', 'wrong-2');
+      expect(second.status).toBe(401);
+      // Two failures, one on each form: both forms now refuse this account until the window ends.
+      expect((await signInAttempt(other, second, 'demo', 'demo')).status).toBe(429);
+      const accountAgain = await accountPage(new Browser(), 'demo');
+      expect(accountAgain.status).toBe(429);
+      expect(accountAgain.html).toMatch(/Too many attempts/);
+    } finally {
+      await server.close();
+    }
+  });
+});
