@@ -6,6 +6,7 @@ import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
+import type { LoginMetrics } from '../observability/metrics.js';
 import { isFirstParty } from '../provider/client-metadata.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
 import { safeHttpUrl } from '../provider/pages.js';
@@ -22,6 +23,8 @@ export interface InteractionRouterDeps {
   csrf: CsrfTokens;
   resourceServers: ResourceServerRegistry;
   logger: Logger;
+  /** Counts sign-ins by outcome. */
+  loginMetrics?: LoginMetrics;
   /** Where the routes live, e.g. "/interaction" (with the issuer's path in front, if any). */
   prefix: string;
 }
@@ -104,10 +107,12 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const password = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
+      deps.loginMetrics?.failed();
       deps.logger.info({ event: 'login.failed', interaction: interaction.uid }, 'login failed');
       ctx.status = 401;
       return renderLogin(ctx, interaction, { error: LOGIN_FAILED, username });
     }
+    deps.loginMetrics?.succeeded();
     deps.logger.info({ event: 'login.succeeded', accountId: account.id }, 'login succeeded');
     await finish(ctx, { login: { accountId: account.id, amr: ['pwd'] } }, false);
   });

@@ -17,6 +17,8 @@ export interface ApiAppDeps {
   views: Views;
   /** For tests: a key source other than the remote JWKS. */
   keys?: JWTVerifyGetKey;
+  /** Request id, access log and latency metrics (first middleware). */
+  observer?: Koa.Middleware;
 }
 
 /** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
@@ -58,6 +60,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
     ctx.body = { accepted: { text, from: token.sub, client_id: token.client_id } };
   });
 
+  if (deps.observer) app.use(deps.observer);
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
   app.use(createSecurityHeaders({ hsts: deps.audience.startsWith('https:') }));
   app.use(router.routes());
