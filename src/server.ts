@@ -39,6 +39,8 @@ export interface StartOptions {
   metrics?: Metrics;
   /** What /metrics answers; defaults to this process's registry (a cluster worker answers the cluster's). */
   metricsSource?: MetricsSource;
+  /** False in cluster workers: the primary owns METRICS_PORT. */
+  metricsServer?: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     const url = await listen(createServer(app.callback()), config.host, config.port, servers);
 
     let metricsUrl: string | undefined;
-    if (metricsSource && config.metrics.port !== undefined) {
+    if (metricsSource && config.metrics.port !== undefined && options.metricsServer !== false) {
       const metricsApp = new Koa();
       metricsApp.use(createMetricsEndpoint(metricsSource));
       metricsUrl = await listen(createServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
