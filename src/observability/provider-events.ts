@@ -35,7 +35,8 @@ interface TokenLike {
  * - server_error: error (a bug or a storage failure; the client saw 500/503).
  * - *.error: info (a client sent something we refused; the OAuth error and oidc-provider's detail
  *   say why). Enough to debug a client, not a page for the on-call.
- * - grant.success / grant.revoked / end_session.success: info, with client and grant type.
+ * - grant.revoked / end_session.success: info. grant.success: debug, since the request's access-log
+ *   line already carries its client and grant type (one info line per token request).
  * - token saved/issued/consumed: debug, and the issuance counters.
  * Never a token, code or jti: an opaque token's jti IS its value.
  */
@@ -64,7 +65,7 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
   }
 
   on('grant.success', (ctx: KoaContextWithOIDC) => {
-    log(ctx).info({ event: 'grant.success', client: client(ctx), grant_type: ctx.oidc?.params?.['grant_type'] }, 'token issued');
+    log(ctx).debug({ event: 'grant.success', client: client(ctx), grant_type: ctx.oidc?.params?.['grant_type'] }, 'token issued');
   });
   on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
     log(ctx).info({ event: 'grant.revoked', client: client(ctx), grantId }, 'grant revoked');

@@ -36,7 +36,13 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeName(ctx);
       deps.metrics?.observeRequest(deps.server, ctx.method, route, ctx.status, seconds);
-      log.info({ method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      // The client and grant type make this line the record of a token request too.
+      const oidc = (ctx as { oidc?: { client?: { clientId?: string }; params?: Record<string, unknown> } }).oidc;
+      log.info({
+        method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
+        ...(oidc?.client?.clientId ? { client: oidc.client.clientId } : {}),
+        ...(typeof oidc?.params?.['grant_type'] === 'string' ? { grant_type: oidc.params['grant_type'] } : {}),
+      }, 'request');
     }
   };
 }

@@ -1,5 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
+import type { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   client_id: string;
@@ -15,6 +16,8 @@ export interface BearerAuthOptions {
   /** Seconds of clock skew tolerated on exp/nbf/iat. */
   clockTolerance?: number;
   realm?: string;
+  /** Tokens verified before (same bytes) skip the signature check until their exp. */
+  cache?: VerifiedTokenCache<AccessTokenClaims>;
 }
 
 // RFC 9068 §4: reject any alg not expected; `none` and HMAC never verify here.
@@ -37,6 +40,11 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
     if (!match) return challenge(ctx, 401, realm, 'invalid_request', 'Use the Bearer authorization scheme');
 
+    const cached = options.cache?.get(match[1]!);
+    if (cached) {
+      ctx.state['token'] = cached;
+      return next();
+    }
     let claims: AccessTokenClaims;
     try {
       const { payload } = await jwtVerify<AccessTokenClaims>(match[1]!, options.keys, {
@@ -48,6 +56,7 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
         requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
       });
       claims = payload;
+      options.cache?.set(match[1]!, claims);
     } catch (error) {
       return challenge(ctx, 401, realm, 'invalid_token', describe(error));
     }

@@ -7,6 +7,7 @@ import { createErrorHandler } from '../http/error-handler.js';
 import type { Views } from '../http/views.js';
 import { createSecurityHeaders } from '../security/headers.js';
 import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 export interface ApiAppDeps {
   issuer: string;
@@ -31,7 +32,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   });
   const app = new Koa();
   const router = new Router();
-  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys });
+  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, cache: createVerifiedTokenCache<AccessTokenClaims>() });
 
   router.get('/', (ctx) => {
     ctx.body = {

@@ -13,12 +13,14 @@ interface ProfileNode {
  */
 export async function summarizeCpuProfile(path: string, top = 25) {
   const profile = JSON.parse(await readFile(path, 'utf8')) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[] };
-  const total = profile.samples.length || 1;
+  // Percentages of busy time: the server idles between scenarios and while baselines run.
+  const idle = profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+  const total = Math.max(1, profile.samples.length - idle);
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    if (!hits) continue;
+    if (!hits || node.callFrame.functionName === '(idle)') continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '');
     const fn = `${functionName || '(anonymous)'} ${where ? `${where}:${lineNumber + 1}` : ''}`.trim();
@@ -26,8 +28,8 @@ export async function summarizeCpuProfile(path: string, top = 25) {
     byPackage.set(packageOf(url, functionName), (byPackage.get(packageOf(url, functionName)) ?? 0) + hits);
   }
   const rank = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([name, hits]) => ({ name, percent: Math.round((hits / total) * 1000) / 10 }));
-  return { samples: total, seconds: (profile.endTime - profile.startTime) / 1e6, functions: rank(byFunction), packages: rank(byPackage) };
+    .map(([name, hits]) => ({ name, percent: Math.round((hits / total) * 1000) / 10, samples: hits }));
+  return { busySamples: total, seconds: (profile.endTime - profile.startTime) / 1e6, functions: rank(byFunction), packages: rank(byPackage) };
 }
 
 function packageOf(url: string, functionName: string): string {
@@ -37,4 +39,9 @@ function packageOf(url: string, functionName: string): string {
   if (url.startsWith('node:')) return 'node core';
   if (url.includes('/dist/')) return 'gatehouse (dist/)';
   return url;
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const summary = await summarizeCpuProfile(process.argv[2]!, Number(process.argv[3] ?? 30));
+  process.stdout.write(`${JSON.stringify(summary, null, 1)}\n`);
 }

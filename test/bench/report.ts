@@ -49,7 +49,7 @@ export interface BenchReport {
   passwordHash: { memoryKiB: number; passes: number; medianMs: number; perCoreSecond: number } | undefined;
   memory: { target: string; idleMB: number; peakMB: number }[];
   redis: { perClientCredentialsToken?: { bytes: number; keys: number }; perAuthorizationCodeFlow?: { bytes: number; keys: number }; skipped?: string };
-  profile?: { file: string; functions: { name: string; percent: number }[]; packages: { name: string; percent: number }[] } | undefined;
+  profile?: { file: string; functions: { name: string; percent: number; samples: number }[]; packages: { name: string; percent: number; samples: number }[] } | undefined;
   notes: string[];
 }
 
@@ -93,7 +93,7 @@ export function toMarkdown(report: BenchReport): string {
     lines.push('', `## Password hash`, '', `argon2id m=${hash.memoryKiB} KiB, t=${hash.passes}, p=1 (the production default): ${fmt(hash.medianMs, 1)} ms per verification, so at most ${fmt(hash.perCoreSecond)} sign-ins per core-second from the hash alone.`);
   }
   if (report.profile) {
-    lines.push('', `## CPU profile of our server (${report.profile.file})`, '', '| package | self % |', '| --- | --- |');
+    lines.push('', `## CPU profile of our server (${report.profile.file})`, '', 'Self time as a share of the busy (non-idle) samples of the main thread.', '', '| package | self % |', '| --- | --- |');
     for (const entry of report.profile.packages.slice(0, 12)) lines.push(`| ${entry.name} | ${entry.percent} |`);
     lines.push('', '| function | self % |', '| --- | --- |');
     for (const entry of report.profile.functions.slice(0, 20)) lines.push(`| \`${entry.name}\` | ${entry.percent} |`);

@@ -62,7 +62,7 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
     processes.push(ours.process);
     const targets = new Map<string, Target>([['gatehouse', ours]]);
     const needed = new Set(plans.flatMap((plan) => plan.baselines));
-    if (needed.has('bare oidc-provider')) targets.set('bare oidc-provider', await startBareProvider(workDir, ours.apiUrl!));
+    if (needed.has('bare oidc-provider')) targets.set('bare oidc-provider', await startBareProvider(workDir, ours.apiUrl!, profileDir && join(profileDir, 'bare-oidc-provider')));
     if (needed.has('@node-oauth/oauth2-server')) targets.set('@node-oauth/oauth2-server', await startOAuth2Server(workDir));
     if (needed.has('koa hello-world')) targets.set('koa hello-world', await startKoaHello(workDir));
     for (const target of targets.values()) if (target !== ours) processes.push(target.process);

@@ -92,13 +92,13 @@ export async function startOurs(options: OursOptions): Promise<Target> {
 }
 
 /** Bare oidc-provider v9: its in-memory adapter and dev pages, the same client and resources. */
-export async function startBareProvider(workDir: string, apiAudience: string): Promise<Target> {
+export async function startBareProvider(workDir: string, apiAudience: string, cpuProfileDir?: string): Promise<Target> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const process_ = await startProcess({
     name: 'bare oidc-provider',
     command: process.execPath,
-    args: [join(BASELINES_DIR, 'bare-oidc-provider.ts')],
+    args: [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), join(BASELINES_DIR, 'bare-oidc-provider.ts')],
     cwd: REPO_DIR,
     env: {
       PATH: process.env['PATH'],

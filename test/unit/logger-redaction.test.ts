@@ -17,14 +17,15 @@ function capture() {
 const secretValue = (field: string) => `SECRET-${field.replace(/[^A-Za-z_]/g, '_')}-0123456789`;
 
 describe('the logger never writes credentials', () => {
-  it.each(SECRET_FIELDS)('%s is redacted at the top level and nested three levels down', (field) => {
+  it.each(SECRET_FIELDS)('%s is redacted at any depth and in any letter case', (field) => {
     const { logger, lines } = capture();
     const value = secretValue(field);
     logger.info({ [field]: value }, 'top');
     logger.info({ body: { [field]: value } }, 'one');
     logger.info({ req: { body: { [field]: value } } }, 'two');
     logger.info({ ctx: { req: { headers: { [field]: value } } } }, 'three');
-    expect(lines).toHaveLength(4);
+    logger.info({ a: { b: { c: { d: { e: [{ [field.toUpperCase()]: value }] } } } } }, 'deep, in an array, upper case');
+    expect(lines).toHaveLength(5);
     for (const line of lines) {
       expect(line).not.toContain(value);
       expect(line).toContain(REDACTED);
@@ -55,6 +56,13 @@ describe('the logger never writes credentials', () => {
     const entry = JSON.parse(lines[0]!) as { err: { code: string; errorCode: string } };
     expect(entry.err.errorCode).toBe('ECONNREFUSED');
     expect(entry.err.code).toBe(REDACTED);
+  });
+
+  it('leaves the objects it was given untouched', () => {
+    const { logger } = capture();
+    const params = { client_id: 'demo', code: 'the-code' };
+    logger.info({ params }, 'token request');
+    expect(params.code).toBe('the-code');
   });
 
   it('writes one JSON object per line with level, time, service and message', () => {

@@ -39,3 +39,5 @@ const provider = new Provider(issuer, {
   },
 });
 provider.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+// Exit normally on SIGTERM so that --cpu-prof writes its profile.
+process.on('SIGTERM', () => process.exit(0));
