@@ -12,14 +12,19 @@ export function acceptRequestId(incoming: string | undefined): string {
   return incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** The request's child logger (carrying its id), or `fallback` outside a request. */
-export function requestLog(ctx: Context | undefined, fallback: Logger): Logger {
-  return (ctx?.state?.['log'] as Logger | undefined) ?? fallback;
+/**
+ * The request's child logger (carrying its id), made on first use: most requests log only their
+ * access line, which does not need one. `logger` outside a request.
+ */
+export function requestLog(ctx: Context | undefined, logger: Logger): Logger {
+  const state = ctx?.state as { log?: Logger; requestId?: string } | undefined;
+  if (!state?.requestId) return logger;
+  return (state.log ??= logger.child({ reqId: state.requestId }));
 }
 
 /**
- * First middleware of each app: gives the request an id (echoed in X-Request-Id), a child logger
- * in ctx.state.log, and on the way out one access-log line and one latency observation, both
+ * First middleware of each app: gives the request an id (echoed in X-Request-Id; every line
+ * logged through requestLog carries it), and on the way out one access-log line and one latency observation, both
  * keyed by route name, never by raw path or query (they carry uids, state and codes).
  */
 export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics | undefined; server: 'as' | 'api' }): Middleware {
@@ -28,8 +33,6 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
     const requestId = acceptRequestId(ctx.get('X-Request-Id'));
     ctx.state['requestId'] = requestId;
     ctx.set('X-Request-Id', requestId);
-    const log = deps.logger.child({ reqId: requestId });
-    ctx.state['log'] = log;
     try {
       await next();
     } finally {
@@ -38,8 +41,8 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
       deps.metrics?.observeRequest(deps.server, ctx.method, route, ctx.status, seconds);
       // The client and grant type make this line the record of a token request too.
       const oidc = (ctx as { oidc?: { client?: { clientId?: string }; params?: Record<string, unknown> } }).oidc;
-      log.info({
-        method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
+      deps.logger.info({
+        reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
         ...(oidc?.client?.clientId ? { client: oidc.client.clientId } : {}),
         ...(typeof oidc?.params?.['grant_type'] === 'string' ? { grant_type: oidc.params['grant_type'] } : {}),
       }, 'request');

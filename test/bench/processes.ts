@@ -19,6 +19,20 @@ export interface ServerProcess {
 
 const CLOCK_TICKS = 100;
 
+// Servers still running when the benchmark exits (a crash, Ctrl-C) are killed with it.
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const orphan of running) orphan.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 async function processTree(pid: number): Promise<number[]> {
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   const ids = children.split(' ').filter(Boolean).map(Number);
@@ -48,6 +62,8 @@ export async function startProcess(options: {
   args: string[];
   env: Record<string, string | undefined>;
   port: number;
+  /** Other ports that must accept connections before the server counts as ready. */
+  alsoPorts?: number[];
   ready: (output: string) => boolean;
   cwd?: string;
   timeoutMs?: number;
@@ -62,6 +78,7 @@ export async function startProcess(options: {
     cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
+  track(child);
   const tail = () => {
     try {
       return readFileSync(options.logFile, 'utf8').slice(-20_000);
@@ -80,7 +97,7 @@ export async function startProcess(options: {
       child.kill('SIGKILL');
       throw new Error(`${options.name} was not ready within ${options.timeoutMs ?? 30_000} ms:\n${output.slice(-3000)}`);
     }
-    sawReady = options.ready(output) && (await portOpen(options.port));
+    sawReady = options.ready(output) && (await portOpen(options.port)) && (await Promise.all((options.alsoPorts ?? []).map(portOpen))).every(Boolean);
     if (!sawReady) await sleep(50);
   }
   return {

@@ -1,6 +1,6 @@
 // `npm run bench`: starts every server it compares on loopback, runs each scenario against ours
 // and its baselines in one invocation, and writes a Markdown + JSON report.
-// Options: --quick (about 30 s), --store=memory|redis, --seconds=N, --warmup=N, --connections=N,
+// Options: --quick (about 30 s), --store=memory|redis, --seconds=N, --warmup=N, --rounds=N, --connections=N,
 // --only=cc-opaque,refresh,..., --profile (V8 CPU profile of our server), --out=DIR.
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -12,7 +12,8 @@ import { summarizeCpuProfile } from './profile-summary.ts';
 import { startRedis, type ServerProcess } from './processes.ts';
 import { bytesPerOperation } from './redis-footprint.ts';
 import { toMarkdown, type BenchReport, type Ratio, type RunRow, type TargetCheck } from './report.ts';
-import { prepareLoad, scenarioPlans, type ScenarioId, type Timing } from './scenarios.ts';
+import type { LoadResult } from './load.ts';
+import { prepareLoad, scenarioPlans, type Load, type ScenarioId, type Timing } from './scenarios.ts';
 import { authorizationCodeFlow, discover, tokenRequest } from './oauth-client.ts';
 import { BENCH_CLIENT, BENCH_USER, OPAQUE_RESOURCE, startBareProvider, startKoaHello, startOAuth2Server, startOurs, type StoreKind, type Target } from './targets.ts';
 
@@ -22,6 +23,8 @@ export interface BenchOptions {
   /** Measured seconds per run, warm-up seconds before it (defaults depend on quick). */
   seconds?: number;
   warmupS?: number;
+  /** Measured windows per target, alternating the order (the measured seconds are split among them). */
+  rounds?: number;
   connections?: number;
   only?: ScenarioId[];
   profile?: boolean;
@@ -37,6 +40,7 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
   const timing: Timing = {
     warmupS: options.warmupS ?? (options.quick ? 0.5 : 2),
     seconds: options.seconds ?? (options.quick ? 1.5 : 8),
+    rounds: options.rounds ?? (options.quick ? 1 : 2),
     connections: options.connections ?? 16,
     flowConcurrency: 8,
   };
@@ -71,25 +75,40 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
     for (const plan of plans) {
       options.log(`\n${plan.id}: ${plan.title}`);
       const names = plan.id === 'cc-opaque-workers' ? [plan.ours] : [plan.ours, ...plan.baselines];
+      const active: { name: string; role: RunRow['role']; target: Target; load: Load; parts: Part[]; temporary: boolean }[] = [];
       for (const name of names) {
         const role = name === plan.ours ? 'ours' : 'baseline';
         let target = targets.get(name);
-        let temporary: Target | undefined;
+        let temporary = false;
         if (plan.id === 'cc-opaque-workers') {
           if (options.store !== 'redis') {
             runs.push({ scenario: plan.id, target: name, role, unit: plan.unit, skipped: 'WORKERS>1 needs the Redis store (--store=redis)' });
             options.log(`  ${name}: skipped (needs --store=redis)`);
             continue;
           }
-          temporary = await startOurs({ workDir, store: 'redis', redisUrl: redis!.url, workers: 2, name: 'gatehouse-workers-2' });
-          processes.push(temporary.process);
-          target = temporary;
+          target = await startOurs({ workDir, store: 'redis', redisUrl: redis!.url, workers: 2, name: 'gatehouse-workers-2' });
+          processes.push(target.process);
+          temporary = true;
         }
-        const row = await measure(plan.id, plan.unit, role, name, target!, timing, ours.apiUrl!, options.log);
+        active.push({ name, role, target: target!, load: await prepareLoad(plan.id, target!, timing, ours.apiUrl!), parts: [], temporary });
+      }
+      // Rounds alternate the order (ours first, then last), so a host that gets busier or
+      // quieter during the scenario does not favour whoever runs in the quiet part.
+      for (let round_ = 0; round_ < timing.rounds; round_++) {
+        const order = round_ % 2 === 0 ? active : [...active].reverse();
+        for (const entry of order) {
+          const say = (line: string) => options.log(`  ${entry.name}${timing.rounds > 1 ? ` (round ${round_ + 1}/${timing.rounds})` : ''}: ${line}`, true);
+          if (round_ === 0 && timing.warmupS > 0) await entry.load(timing.warmupS, (line) => say(`warm-up ${line}`));
+          entry.parts.push(await measure(entry.target, entry.load, timing.seconds / timing.rounds, say));
+        }
+      }
+      for (const entry of active) {
+        const row = combine(plan.id, plan.unit, entry.role, entry.name, entry.parts);
         runs.push(row);
-        const entry = memory.get(name) ?? { idleMB: 0, peakMB: 0 };
-        memory.set(name, { ...entry, peakMB: Math.max(entry.peakMB, row.rssPeakMB ?? 0) });
-        if (temporary) await temporary.process.stop();
+        options.log(`  ${entry.name}: ${row.perSecond} ${plan.unit}, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.failures} failures, ${row.perCpuSecond} per CPU-second`);
+        const seen = memory.get(entry.name) ?? { idleMB: 0, peakMB: 0 };
+        memory.set(entry.name, { ...seen, peakMB: Math.max(seen.peakMB, row.rssPeakMB ?? 0) });
+        if (entry.temporary) await entry.target.process.stop();
       }
     }
 
@@ -145,31 +164,43 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
   return { report, markdownPath, jsonPath };
 }
 
-async function measure(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, target: Target, timing: Timing, jwtAudience: string, log: BenchOptions['log']): Promise<RunRow> {
-  const load = await prepareLoad(scenario, target, timing, jwtAudience);
-  const say = (line: string) => log(`  ${name}: ${line}`, true);
-  if (timing.warmupS > 0) await load(timing.warmupS, (line) => say(`warm-up ${line}`));
+interface Part {
+  result: LoadResult;
+  cpuSeconds: number;
+  rssPeak: number;
+}
+
+/** One measured window: the load's result, the server's CPU time and its peak RSS meanwhile. */
+async function measure(target: Target, load: Load, seconds: number, say: (line: string) => void): Promise<Part> {
   let rssPeak = await target.process.rssBytes();
   const sampler = setInterval(() => {
     target.process.rssBytes().then((rss) => (rssPeak = Math.max(rssPeak, rss)), () => undefined);
   }, 250);
   const cpuBefore = await target.process.cpuSeconds();
-  const result = await load(timing.seconds, say).finally(() => clearInterval(sampler));
+  const result = await load(seconds, say).finally(() => clearInterval(sampler));
   const cpuSeconds = (await target.process.cpuSeconds()) - cpuBefore;
-  const row: RunRow = {
+  return { result, cpuSeconds, rssPeak };
+}
+
+/** Rounds of one target summed (operations, seconds, CPU); latency percentiles averaged over rounds. */
+function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, parts: Part[]): RunRow {
+  const sum = (pick: (part: Part) => number) => parts.reduce((total, part) => total + pick(part), 0);
+  const mean = (pick: (part: Part) => number) => sum(pick) / parts.length;
+  const operations = sum((part) => part.result.operations);
+  const seconds = sum((part) => part.result.seconds);
+  const cpuSeconds = sum((part) => part.cpuSeconds);
+  return {
     scenario, target: name, role, unit,
-    perSecond: round(result.perSecond, 1),
-    operations: result.operations,
-    seconds: round(result.seconds, 2),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    failures: result.failures,
+    perSecond: round(operations / seconds, 1),
+    operations,
+    seconds: round(seconds, 2),
+    p50Ms: round(mean((part) => part.result.latency.p50), 2),
+    p99Ms: round(mean((part) => part.result.latency.p99), 2),
+    failures: sum((part) => part.result.failures),
     cpuSeconds: round(cpuSeconds, 2),
-    perCpuSecond: cpuSeconds > 0 ? round(result.operations / cpuSeconds, 1) : 0,
-    rssPeakMB: Math.round(rssPeak / 1048576),
+    perCpuSecond: cpuSeconds > 0 ? round(operations / cpuSeconds, 1) : 0,
+    rssPeakMB: Math.round(Math.max(...parts.map((part) => part.rssPeak)) / 1048576),
   };
-  log(`  ${name}: ${row.perSecond} ${unit}, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.failures} failures, ${row.perCpuSecond} per CPU-second`);
-  return row;
 }
 
 function computeRatios(runs: RunRow[], plans: ReturnType<typeof scenarioPlans>): Ratio[] {
@@ -179,7 +210,13 @@ function computeRatios(runs: RunRow[], plans: ReturnType<typeof scenarioPlans>):
     const ours = find(plan.id, plan.ours);
     for (const baseline of plan.baselines) {
       const other = plan.id === 'cc-opaque-workers' ? find('cc-opaque', baseline) : find(plan.id, baseline);
-      if (ours?.perSecond && other?.perSecond) ratios.push({ scenario: plan.id, ours: plan.ours, baseline, ratio: round(ours.perSecond / other.perSecond, 2) });
+      if (ours?.perSecond && other?.perSecond) {
+        ratios.push({
+          scenario: plan.id, ours: plan.ours, baseline,
+          ratio: round(ours.perSecond / other.perSecond, 2),
+          cpuRatio: ours.perCpuSecond && other.perCpuSecond ? round(ours.perCpuSecond / other.perCpuSecond, 2) : undefined,
+        });
+      }
     }
   }
   return ratios;
@@ -187,18 +224,22 @@ function computeRatios(runs: RunRow[], plans: ReturnType<typeof scenarioPlans>):
 
 function checkTargets(runs: RunRow[], ratios: Ratio[], store: StoreKind, timing: Timing): TargetCheck[] {
   const ratio = (scenario: ScenarioId, baseline: string) => ratios.find((r) => r.scenario === scenario && r.baseline === baseline)?.ratio;
+  const cpuNote = (scenario: ScenarioId, baseline: string) => {
+    const cpu = ratios.find((r) => r.scenario === scenario && r.baseline === baseline)?.cpuRatio;
+    return cpu === undefined ? undefined : `${cpu}× per CPU-second`;
+  };
   const run = (scenario: ScenarioId, target = 'gatehouse') => runs.find((r) => r.scenario === scenario && r.target === target && !r.skipped);
   const checks: TargetCheck[] = [];
   const add = (goal: string, value: number | undefined, met: (value: number) => boolean, show: (value: number) => string, note?: string) => {
     checks.push(value === undefined ? { goal, measured: 'not run', met: 'n/a', ...(note ? { note } : {}) } : { goal, measured: show(value), met: met(value), ...(note ? { note } : {}) });
   };
-  add('client_credentials ≥ 0.9× bare oidc-provider (in-memory)', ratio('cc-opaque', 'bare oidc-provider'), (v) => v >= 0.9, (v) => `${v}×`, `our store: ${store}`);
+  add('client_credentials ≥ 0.9× bare oidc-provider (in-memory)', ratio('cc-opaque', 'bare oidc-provider'), (v) => v >= 0.9, (v) => `${v}×`, `${cpuNote('cc-opaque', 'bare oidc-provider') ?? ''}; our store: ${store}`);
   add(`client_credentials p99 < 25 ms at ${timing.connections} connections`, run('cc-opaque')?.p99Ms, (v) => v < 25, (v) => `${v} ms`);
   const opaque = run('cc-opaque')?.perSecond;
   const jwt = run('cc-jwt')?.perSecond;
   add('JWT issuance within 2× of opaque (JWT/opaque ≥ 0.5)', opaque && jwt ? round(jwt / opaque, 2) : undefined, (v) => v >= 0.5, (v) => `${v}×`);
   add('full authorization-code flow ≥ 30 flows/s per core (production hash)', run('auth-code-flow')?.perCpuSecond, (v) => v >= 30, (v) => `${v} flows per CPU-second`, run('auth-code-flow') ? `${run('auth-code-flow')!.perSecond} flows/s wall-clock` : undefined);
-  add('protected API ≥ 0.6× Koa hello-world', ratio('protected-api', 'koa hello-world'), (v) => v >= 0.6, (v) => `${v}×`);
+  add('protected API ≥ 0.6× Koa hello-world', ratio('protected-api', 'koa hello-world'), (v) => v >= 0.6, (v) => `${v}×`, cpuNote('protected-api', 'koa hello-world'));
   add('WORKERS=2 ≥ 1.8× one process (load generator elsewhere)', ratio('cc-opaque-workers', 'gatehouse'), (v) => v >= 1.8, (v) => `${v}×`,
     'the load generator shares this host\'s CPUs, so this cannot show the scaling of a dedicated host');
   return checks;
@@ -213,6 +254,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       store: { type: 'string', default: 'memory' },
       seconds: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string' },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
@@ -224,11 +266,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const only = values.only?.split(',').map((id) => id.trim()) as ScenarioId[] | undefined;
   for (const id of only ?? []) if (!valid.includes(id)) throw new Error(`--only: unknown scenario ${id} (one of ${valid.join(', ')})`);
   const tty = process.stderr.isTTY;
+  // Exiting runs the exit hook that stops every server this run started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const { report, markdownPath, jsonPath } = await runBench({
     quick: values.quick,
     store: values.store,
     ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
     ...(values.warmup ? { warmupS: Number(values.warmup) } : {}),
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values.connections ? { connections: Number(values.connections) } : {}),
     ...(only ? { only } : {}),
     profile: values.profile,

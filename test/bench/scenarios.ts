@@ -15,7 +15,9 @@ export interface ScenarioPlan {
 
 export interface Timing {
   warmupS: number;
+  /** Measured seconds per target, split over `rounds` windows. */
   seconds: number;
+  rounds: number;
   connections: number;
   /** Concurrent flows for the authorization-code scenario (each flow is 7 requests and a password hash). */
   flowConcurrency: number;
