@@ -61,7 +61,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     }
     const staticConfig = await loadStaticConfig(config, `${ROOT_DIR}config`);
     const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
-    const views = createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cache: production });
+    // Templates are compiled once, except in development where edits show without a restart.
+    const views = createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cache: config.env !== 'development' });
     const accounts = createAccountService({ repository: store.accounts, hasher: createPasswordHasher(config.passwordHash) });
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
