@@ -3,6 +3,8 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { AccountService } from './accounts/account-service.js';
+import type { SecondFactorService } from './accounts/second-factor.js';
+import { createAccountSecurityRouter } from './account-security/security-router.js';
 import { createAssetsMiddleware } from './http/assets.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/not-found.js';
@@ -13,7 +15,7 @@ import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createRequestObserver } from './observability/request-observer.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
-import { ASSETS_PATH, INTERACTION_PATH } from './provider/routes.js';
+import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
@@ -25,6 +27,7 @@ export interface AppDeps {
   provider: Provider;
   store: Store;
   accounts: AccountService;
+  secondFactor: SecondFactorService;
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
   views: Views;
@@ -52,15 +55,21 @@ export function createApp(deps: AppDeps): Koa {
   const health = createHealthRouter({
     store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? [], ...(deps.draining ? { draining: deps.draining } : {}),
   });
+  const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
     provider: deps.provider,
     accounts: deps.accounts,
+    secondFactor: deps.secondFactor,
     views: deps.views,
-    csrf: createCsrfTokens({ keys: deps.cookieKeys }),
+    csrf,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
     ...(deps.metrics ? { loginMetrics: deps.metrics.login } : {}),
     prefix: `${basePath}${INTERACTION_PATH}`,
+  });
+  const accountSecurity = createAccountSecurityRouter({
+    accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, logger: deps.logger,
+    prefix: `${basePath}${ACCOUNT_SECURITY_PATH}`,
   });
 
   app.use(createRequestObserver({ logger: deps.logger, metrics: deps.metrics, server: 'as' }));
@@ -70,10 +79,12 @@ export function createApp(deps: AppDeps): Koa {
   app.use(health.routes());
   if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
   app.use(createHostGuard(deps.issuer));
-  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css'] }));
+  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  app.use(accountSecurity.routes());
+  app.use(accountSecurity.allowedMethods());
   // The mount path must equal the issuer's path; no body parser may run before the provider.
   app.use(basePath ? mount(basePath, deps.provider) : mount(deps.provider));
   return app;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createSecondFactorService } from './accounts/second-factor.js';
 import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { loadStaticConfig } from './config/static-config.js';
@@ -14,11 +15,13 @@ import { createMetricsEndpoint, registrySource, type MetricsSource } from './obs
 import { createMetrics, createProcessGauge, type Metrics } from './observability/metrics.js';
 import { observeProviderEvents } from './observability/provider-events.js';
 import { createRequestObserver } from './observability/request-observer.js';
+import { deliverBackchannelLogoutsInBackground } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { instrumentStore } from './store/instrument-store.js';
+import { createMemoryReplayCache } from './store/memory/memory-replay-cache.js';
 import { openStore } from './store/open-store.js';
 import Koa from 'koa';
 
@@ -54,6 +57,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
   const metricsSource = config.metrics.enabled ? options.metricsSource ?? registrySource(metrics.registry) : undefined;
   let draining = false;
   const store = instrumentStore(await openStore(config, logger), metrics.store);
+  // Per process for now; with a shared store it belongs there (see store/replay-cache.ts).
+  const replayCache = createMemoryReplayCache();
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -67,14 +72,17 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
+    const secondFactor = createSecondFactorService({ repository: store.accounts, issuer: new URL(config.issuer).hostname });
     const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
     const provider = await createProvider({
-      issuer: config.issuer, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+      issuer: config.issuer, env: config.env, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+      replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
     });
     observeProviderEvents(provider, { logger, metrics });
+    const backchannelLogout = deliverBackchannelLogoutsInBackground(provider, { logger });
 
     const app = createApp({
-      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,
+      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger, metrics,
       signingKeys: secrets.signingKeys.keys,
       draining: () => draining,
@@ -98,6 +106,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`,
         logger,
         views,
+        replayCache,
+        trustProxy: config.trustProxy,
         observer: createRequestObserver({ logger, metrics, server: 'api' }),
       });
       apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
@@ -110,10 +120,13 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       async close(graceMs = config.shutdownGraceMs) {
         draining = true;
         await Promise.all(servers.map((server) => drain(server, graceMs)));
+        await backchannelLogout.close();
+        await replayCache.close();
         await store.close();
       },
     };
   } catch (error) {
+    await replayCache.close();
     await store.close();
     throw error;
   }

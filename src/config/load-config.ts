@@ -48,6 +48,10 @@ export interface Config {
     readonly port: number | undefined;
     readonly host: string;
   };
+  /** RFC 9126 §5: every authorization request must first be pushed to /oauth/par (clients can also opt in one by one). */
+  readonly parRequired: boolean;
+  /** RFC 8628 §3.2: seconds a device waits between token polls; sooner gets slow_down. */
+  readonly devicePollIntervalSeconds: number;
   readonly passwordHash: {
     /** Argon2id memory in KiB and passes (OWASP: 19 MiB, t=2, p=1 at the least). */
     readonly memoryKiB: number;
@@ -129,6 +133,8 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
 
   const trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'), false, problems);
   const apiEnabled = parseBoolean('API_ENABLED', read('API_ENABLED'), true, problems);
+  const parRequired = parseBoolean('PAR_REQUIRED', read('PAR_REQUIRED'), false, problems);
+  const devicePollIntervalSeconds = parseInteger('DEVICE_POLL_INTERVAL', read('DEVICE_POLL_INTERVAL'), 5, 1, 60, problems);
 
   const workersRaw = read('WORKERS');
   const workers = workersRaw === 'auto' ? machine.cpus : parseInteger('WORKERS', workersRaw, 1, 1, 256, problems);
@@ -168,6 +174,8 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     workers,
     shutdownGraceMs,
     metrics: { enabled: metricsEnabled, port: metricsPort, host: read('METRICS_HOST') ?? host },
+    parRequired,
+    devicePollIntervalSeconds,
     passwordHash: { memoryKiB, passes },
   });
 }

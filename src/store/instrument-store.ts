@@ -26,13 +26,26 @@ export function instrumentStore(store: Store, metrics: StoreMetrics): Store {
 }
 
 function wrap<T extends object>(target: T, methods: readonly string[], prefix: string, metrics: StoreMetrics): T {
+  // Every method is called on the original object (`this` stays the target: class methods with
+  // private fields keep working); the port's own methods are timed.
   const wrapped: Record<string, unknown> = Object.create(target);
-  for (const method of methods) {
-    const original = (target as Record<string, unknown>)[method];
-    if (typeof original !== 'function') continue;
-    wrapped[method] = timed((...args: unknown[]) => original.apply(target, args), `${prefix}.${method}`, metrics);
+  for (const name of methodNames(target)) {
+    const original = (target as Record<string, (...args: unknown[]) => unknown>)[name]!;
+    wrapped[name] = methods.includes(name)
+      ? timed((...args: unknown[]) => original.apply(target, args) as Promise<unknown>, `${prefix}.${name}`, metrics)
+      : original.bind(target);
   }
   return wrapped as T;
+}
+
+function methodNames(target: object): Set<string> {
+  const names = new Set<string>();
+  for (let layer: object | null = target; layer && layer !== Object.prototype; layer = Object.getPrototypeOf(layer)) {
+    for (const name of Object.getOwnPropertyNames(layer)) {
+      if (name !== 'constructor' && typeof (target as Record<string, unknown>)[name] === 'function') names.add(name);
+    }
+  }
+  return names;
 }
 
 function timed<A extends unknown[], R>(fn: (...args: A) => Promise<R>, operation: string, metrics: StoreMetrics) {

@@ -29,7 +29,7 @@ export class MemoryModelTable {
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
     const key = `${model}:${id}`;
     const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
-    this.#entries.set(key, { payload: structuredClone(payload), expiresAt });
+    this.#entries.set(key, { payload: copy(payload), expiresAt });
     if (payload.grantId) {
       const set = this.#byGrant.get(payload.grantId) ?? new Set<string>();
       set.add(key);
@@ -95,7 +95,7 @@ export class MemoryModelTable {
 
   #read(key: string): AdapterPayload | undefined {
     const entry = this.#live(key);
-    return entry ? structuredClone(entry.payload) : undefined;
+    return entry ? copy(entry.payload) : undefined;
   }
 
   #delete(key: string): void {
@@ -112,6 +112,15 @@ export class MemoryModelTable {
     if (uid && this.#byUid.get(`${model}:${uid}`) === key) this.#byUid.delete(`${model}:${uid}`);
     if (userCode && this.#byUserCode.get(`${model}:${userCode}`) === key) this.#byUserCode.delete(`${model}:${userCode}`);
   }
+}
+
+/**
+ * Records are copied the way a shared store would keep them: as JSON. (structuredClone would
+ * also do, except that its objects come from another realm under a VM sandbox such as jest's,
+ * and oidc-provider's `constructor === Object` checks then reject a client's stored jwks.)
+ */
+function copy(payload: AdapterPayload): AdapterPayload {
+  return JSON.parse(JSON.stringify(payload)) as AdapterPayload;
 }
 
 export function createMemoryAdapterFactory(table: MemoryModelTable): AdapterFactory {

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createApiApp } from '../../src/resource-server/create-api-app.js';
+import { createViews } from '../../src/http/views.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { startTestGatehouse } from '../helpers/start-gatehouse.js';
+
+const ISSUER = 'https://as.example.test';
+const AUDIENCE = 'https://api.example.test';
+let server: Server;
+let base: string;
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+let signingKey: KeyPair['privateKey'];
+let otherKey: KeyPair['privateKey'];
+let otherPair: KeyPair;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256');
+  signingKey = pair.privateKey;
+  otherPair = await generateKeyPair('ES256', { extractable: true });
+  otherKey = otherPair.privateKey;
+  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
+  const app = createApiApp({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwksUri: 'https://unused.example.test/jwks',
+    keys: createLocalJWKSet({ keys: [jwk] }),
+    logger: createLogger({ level: 'silent' }),
+    views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
+  });
+  server = createServer(app.callback()).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+interface TokenOptions {
+  claims?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  key?: KeyPair['privateKey'];
+  expiresIn?: string | number;
+}
+
+async function token(options: TokenOptions = {}): Promise<string> {
+  return new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'user-1', client_id: 'c1', scope: 'api:read', jti: crypto.randomUUID(), ...options.claims })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1', ...options.header })
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '5m')
+    .sign(options.key ?? signingKey);
+}
+
+const get = (path: string, authorization?: string) =>
+  fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+
+async function expectInvalidToken(response: Response) {
+  expect(response.status).toBe(401);
+  expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm=".*", error="invalid_token"/);
+}
+
+describe('the protected API', () => {
+  it('accepts a valid JWT access token with the route scope', async () => {
+    const response = await get('/protected', `Bearer ${await token()}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ sub: 'user-1', client_id: 'c1' });
+  });
+
+  it('asks for a token (401, Bearer and DPoP challenges without error code) when none is sent', async () => {
+    const response = await get('/protected');
+    expect(response.status).toBe(401);
+    // Both schemes are offered (RFC 9110 §11.6.1); the DPoP one names the proof algorithms (RFC 9449 §7.1).
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${AUDIENCE}", DPoP realm="${AUDIENCE}", algs="ES256 Ed25519 EdDSA"`);
+  });
+
+  it('rejects an expired token', async () => {
+    await expectInvalidToken(await get('/protected', `Bearer ${await token({ expiresIn: Math.floor(Date.now() / 1000) - 60 })}`));
+  });
+
+  it('rejects a token for another audience', async () => {
+    await expectInvalidToken(await get('/protected', `Bearer ${await token({ claims: { aud: 'https://other.example.test' } })}`));
+  });
+
+  it('rejects a token from another issuer', async () => {
+    await expectInvalidToken(await get('/protected', `Bearer ${await token({ claims: { iss: 'https://evil.example.test' } })}`));
+  });
+
+  it('rejects a JWT that is not an access token (typ other than at+jwt, e.g. an ID token)', async () => {
+    await expectInvalidToken(await get('/protected', `Bearer ${await token({ header: { typ: 'JWT' } })}`));
+  });
+
+  it('rejects alg none', async () => {
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${encode({ alg: 'none', typ: 'at+jwt' })}.${encode({ iss: ISSUER, aud: AUDIENCE, sub: 'u', client_id: 'c1', scope: 'api:read', iat: now, exp: now + 60, jti: 'x' })}.`;
+    await expectInvalidToken(await get('/protected', `Bearer ${unsigned}`));
+  });
+
+  it('rejects a token signed by a key it does not trust, even with that key embedded in the header', async () => {
+    const embedded = await exportJWK(otherPair.publicKey);
+    await expectInvalidToken(await get('/protected', `Bearer ${await token({ key: otherKey, header: { jwk: embedded, kid: 'k1' } })}`));
+  });
+
+  it('refuses a token in the query string', async () => {
+    const response = await get(`/protected?access_token=${await token()}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
+  });
+
+  it('answers 403 insufficient_scope when the scope is missing', async () => {
+    const response = await get('/protected', `Bearer ${await token({ claims: { scope: 'other' } })}`);
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope", error_description="[^"]*", scope="api:read"/);
+  });
+});
+
+describe('the protected API next to a running Gatehouse', () => {
+  it('rejects our own ID token presented as an access token', async () => {
+    const gatehouse = await startTestGatehouse();
+    try {
+      const config = await discoverClient(gatehouse.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
+      const { tokens } = await signIn(config, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid api:read', resource: gatehouse.apiUrl });
+      const withIdToken = await fetch(`${gatehouse.apiUrl}/protected`, { headers: { authorization: `Bearer ${tokens.id_token}` } });
+      expect(withIdToken.status).toBe(401);
+      expect(withIdToken.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+      const withAccessToken = await fetch(`${gatehouse.apiUrl}/protected`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(withAccessToken.status).toBe(200);
+    } finally {
+      await gatehouse.close();
+    }
+  });
+});

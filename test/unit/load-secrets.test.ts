@@ -1,0 +1,52 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { loadSecrets } from '../../src/keys/load-secrets.js';
+import { generateSigningKeys } from '../../src/keys/signing-keys.js';
+
+async function withDir(run: (dir: string) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-secrets-'));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('signing and cookie keys', () => {
+  it('are generated once in development and reused after a restart, readable only by us', () => withDir(async (dir) => {
+    const config = loadConfig({ DATA_DIR: dir });
+    const first = await loadSecrets(config);
+    const second = await loadSecrets(config);
+    expect(first.generated).toEqual(['signing keys', 'cookie keys']);
+    expect(second.signingKeys).toEqual(first.signingKeys);
+    expect(second.cookieKeys).toEqual(first.cookieKeys);
+    expect(first.signingKeys.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect((await stat(join(dir, 'signing-keys.json'))).mode & 0o077).toBe(0);
+  }));
+
+  it('come from SIGNING_KEYS_FILE and COOKIE_KEYS when given, and nothing is generated', () => withDir(async (dir) => {
+    const file = join(dir, 'jwks.json');
+    const jwks = await generateSigningKeys();
+    await writeFile(file, JSON.stringify(jwks));
+    const secrets = await loadSecrets(loadConfig({ DATA_DIR: join(dir, 'unused'), SIGNING_KEYS_FILE: file, COOKIE_KEYS: 'k'.repeat(40) }));
+    expect(secrets.generated).toEqual([]);
+    expect(secrets.signingKeys).toEqual(jwks);
+    await expect(readFile(join(dir, 'unused', 'signing-keys.json'))).rejects.toThrow();
+  }));
+
+  it('refuse public-only keys or a JWKS without an RSA key, saying what is missing', () => withDir(async (dir) => {
+    const { keys } = await generateSigningKeys();
+    const publicOnly = keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest }) => rest);
+    const error = await loadSecrets(loadConfig({ DATA_DIR: dir, SIGNING_KEYS: JSON.stringify({ keys: publicOnly }) })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/has no private part/);
+
+    const ecOnly = { keys: keys.filter((key) => key.kty === 'EC') };
+    const error2 = await loadSecrets(loadConfig({ DATA_DIR: dir, SIGNING_KEYS: JSON.stringify(ecOnly) })).catch((e: unknown) => e);
+    expect((error2 as ConfigError).message).toMatch(/need an RSA key/);
+  }));
+});

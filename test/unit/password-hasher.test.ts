@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import { createPasswordHasher } from '../../src/accounts/password-hasher.js';
+
+const hasher = createPasswordHasher({ memoryKiB: 8192, passes: 1 });
+
+describe('argon2id password hashing', () => {
+  it('verifies the right password and refuses a wrong one', async () => {
+    const stored = await hasher.hash('correct horse battery staple');
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    await expect(hasher.verify('correct horse battery staple', stored)).resolves.toBe(true);
+    await expect(hasher.verify('correct horse battery stapl', stored)).resolves.toBe(false);
+  });
+
+  it('salts every hash, so equal passwords do not produce equal hashes', async () => {
+    expect(await hasher.hash('same')).not.toBe(await hasher.hash('same'));
+  });
+
+  it('keeps verifying hashes made with older parameters after the cost is raised', async () => {
+    const old = await hasher.hash('pw');
+    const stronger = createPasswordHasher({ memoryKiB: 16384, passes: 2 });
+    await expect(stronger.verify('pw', old)).resolves.toBe(true);
+  });
+
+  it('treats a malformed stored hash as a mismatch, not an error', async () => {
+    await expect(hasher.verify('pw', 'plaintext')).resolves.toBe(false);
+    await expect(hasher.verify('pw', '$argon2id$v=19$m=1,t=1,p=1$$')).resolves.toBe(false);
+  });
+
+  it('spends a real verification on unknown accounts and always says no', async () => {
+    await expect(hasher.verifyDummy('anything')).resolves.toBe(false);
+  });
+});
