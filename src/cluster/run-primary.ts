@@ -60,11 +60,11 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       countLive();
       if (stopping) return;
       if (!wasReady) {
-        logger.fatal({ worker: worker.id, code, signal }, 'a worker failed to start; stopping the cluster');
+        logger.fatal({ worker: worker.id, exitCode: code, signal }, 'a worker failed to start; stopping the cluster');
         stopAll().finally(() => process.exit(1));
         return;
       }
-      logger.error({ worker: worker.id, code, signal }, 'a worker died; starting a replacement');
+      logger.error({ worker: worker.id, exitCode: code, signal }, 'a worker died; starting a replacement');
       setTimeout(() => !stopping && fork(), RESTART_DELAY_MS).unref();
     });
   };
