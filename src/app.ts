@@ -12,6 +12,8 @@ import type { Views } from './http/views.js';
 import { createInteractionRouter } from './interactions/interaction-router.js';
 import { createHealthRouter } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import { createRequestObserver } from './observability/request-observer.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
 import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
@@ -33,6 +35,12 @@ export interface AppDeps {
   loginThrottle: LoginThrottle;
   views: Views;
   logger: Logger;
+  metrics?: Metrics | undefined;
+  /** The public halves' algorithms are reported by /readyz. */
+  signingKeys?: readonly { alg?: string | undefined }[];
+  draining?: () => boolean;
+  /** GET /metrics on this port (unset when it has its own port or is disabled). */
+  metricsEndpoint?: Koa.Middleware | undefined;
 }
 
 export const ASSETS_DIR = fileURLToPath(new URL('../views/assets', import.meta.url));
@@ -54,7 +62,9 @@ export function createApp(deps: AppDeps): Koa {
   // Every form a person submits from our pages; none is ever posted from another site.
   const isOurForm = (path: string) => [interactionPrefix, accountSecurityPrefix, deviceVerification]
     .some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || path === logoutConfirm;
-  const health = createHealthRouter({ store: deps.store, timeoutMs: 1000 });
+  const health = createHealthRouter({
+    store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? [], ...(deps.draining ? { draining: deps.draining } : {}),
+  });
   const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
     provider: deps.provider,
@@ -65,6 +75,7 @@ export function createApp(deps: AppDeps): Koa {
     throttle: deps.loginThrottle,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
+    ...(deps.metrics ? { loginMetrics: deps.metrics.login } : {}),
     prefix: interactionPrefix,
   });
   const accountSecurity = createAccountSecurityRouter({
@@ -72,10 +83,12 @@ export function createApp(deps: AppDeps): Koa {
     prefix: accountSecurityPrefix,
   });
 
+  app.use(createRequestObserver({ logger: deps.logger, metrics: deps.metrics, server: 'as' }));
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
   app.use(createSecurityHeaders({ hsts: deps.issuer.startsWith('https:') }));
   app.use(notFound);
   app.use(health.routes());
+  if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
   app.use(createHostGuard(deps.issuer));
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));

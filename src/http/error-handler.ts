@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
+import { requestLog } from '../observability/request-observer.js';
 import type { Views } from './views.js';
 import { setPageHeaders } from '../security/headers.js';
 import { errorPage, type StartAgain } from './error-page.js';
@@ -48,9 +49,9 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
       await next();
     } catch (err) {
       const out = toPublicError(err);
-      const path = loggablePath(ctx.path);
-      if (out.status >= 500) deps.logger.error({ err, path, method: ctx.method }, 'request failed');
-      else deps.logger.debug({ error: out.error, path }, 'request rejected');
+      const log = requestLog(ctx, deps.logger);
+      if (out.status >= 500) log.error({ err, method: ctx.method }, 'request failed');
+      else log.debug({ error: out.error, status: out.status }, 'request rejected');
       ctx.status = out.status;
       if (ctx.accepts('json', 'html') === 'html') {
         const startAgain = (err as { startAgain?: StartAgain } | undefined)?.startAgain;
@@ -65,12 +66,4 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
     }
     if (ctx.status === 503) ctx.set('Retry-After', RETRY_AFTER_SECONDS);
   };
-}
-
-/**
- * Paths carry interaction and session ids (also the values of their cookies): logs show the
- * route's shape instead, e.g. /interaction/:id/login.
- */
-export function loggablePath(path: string): string {
-  return path.replace(/\/[A-Za-z0-9_-]{16,}(?=\/|$)/g, '/:id');
 }

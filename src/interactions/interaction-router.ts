@@ -7,6 +7,7 @@ import type { AccountService } from '../accounts/account-service.js';
 import type { SecondFactorService } from '../accounts/second-factor.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
+import type { LoginMetrics } from '../observability/metrics.js';
 import { isFirstParty } from '../provider/client-metadata.js';
 import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
@@ -29,6 +30,8 @@ export interface InteractionRouterDeps {
   throttle: LoginThrottle;
   resourceServers: ResourceServerRegistry;
   logger: Logger;
+  /** Counts sign-ins by outcome. */
+  loginMetrics?: LoginMetrics;
   /** Where the routes live, e.g. "/interaction" (with the issuer's path in front, if any). */
   prefix: string;
 }
@@ -144,15 +147,18 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     }
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
+      deps.loginMetrics?.failed();
       // No username in the log: people type their password into that field.
       deps.logger.info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
       for (const scope of await deps.throttle.failed(attempt)) {
+        deps.loginMetrics?.lockedOut();
         deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
       }
       ctx.status = 401;
       return renderLogin(ctx, interaction, { failed: true, username });
     }
     await deps.throttle.succeeded(attempt);
+    deps.loginMetrics?.succeeded();
     deps.logger.info({ event: 'login.succeeded', accountId: account.id, ip: ctx.ip }, 'login succeeded');
     await secondFactorStep.passwordAccepted(ctx, interaction, account);
   });

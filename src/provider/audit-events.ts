@@ -24,8 +24,9 @@ const describe = (token: TokenLike) => ({
 
 /**
  * Turns oidc-provider's events into structured audit log lines (field `event`): tokens issued,
- * redeemed and revoked, grants (consents) revoked, clients registered, changed and deleted,
- * logouts. Our own routes log sign-ins and consents the same way.
+ * used up and revoked, with the account and grant they belong to, and clients registered,
+ * changed and deleted. Grant revocations and logouts are logged by observeProviderEvents
+ * (observability/provider-events.ts); our own routes log sign-ins and consents.
  */
 export function auditProviderEvents(provider: Provider, logger: Logger): void {
   // The typings declare one overload per event name; names built in a loop need the plain EventEmitter form.
@@ -37,19 +38,10 @@ export function auditProviderEvents(provider: Provider, logger: Logger): void {
     on(`${model}.consumed`, (token: TokenLike) => logger.info({ event: 'token.consumed', ...describe(token) }, 'token used up'));
     on(`${model}.destroyed`, (token: TokenLike) => logger.info({ event: 'token.revoked', ...describe(token) }, 'token revoked'));
   }
-  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-    logger.info({ event: 'token.granted', clientId: ctx.oidc.client?.clientId, grantType: ctx.oidc.params?.['grant_type'] }, 'token request granted');
-  });
-  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
-    logger.info({ event: 'grant.revoked', clientId: ctx.oidc.client?.clientId, grantId }, 'grant revoked with its tokens');
-  });
   const clientEvent = (name: string, event: string) => on(name, (ctx: KoaContextWithOIDC, client?: { clientId: string }) => {
     logger.info({ event, clientId: client?.clientId ?? ctx.oidc.client?.clientId }, event.replace('.', ' '));
   });
   clientEvent('registration_create.success', 'client.registered');
   clientEvent('registration_update.success', 'client.updated');
   clientEvent('registration_delete.success', 'client.deleted');
-  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    logger.info({ event: 'logout', clientId: ctx.oidc.client?.clientId }, 'signed out');
-  });
 }

@@ -12,6 +12,8 @@ export interface TestGatehouse {
   apiUrl: string;
   /** Every log line the server wrote (JSON strings), for tests that read logs. */
   logs: string[];
+  /** Set when METRICS_PORT is given. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
     issuer: config.issuer,
     apiUrl: `http://localhost:${apiPort}`,
     logs,
+    metricsUrl: running.metricsUrl,
     async close() {
       await running.close(1000);
       await rm(dataDir, { recursive: true, force: true });

@@ -114,8 +114,8 @@ describe('audit log', () => {
   it('records sign-ins, lockouts, consents, tokens, revocations, client changes and logouts as structured events', () => {
     const names = new Set(events().map((entry) => entry['event']));
     for (const name of [
-      'login.failed', 'login.lockout', 'login.throttled', 'login.succeeded', 'consent.granted', 'token.issued', 'token.granted',
-      'token.consumed', 'token.revoked', 'grant.revoked', 'client.registered', 'client.updated', 'client.deleted', 'logout',
+      'login.failed', 'login.lockout', 'login.throttled', 'login.succeeded', 'consent.granted', 'token.issued', 'grant.success',
+      'token.consumed', 'token.revoked', 'grant.revoked', 'client.registered', 'client.updated', 'client.deleted', 'end_session.success',
     ]) {
       expect([name, names.has(name)]).toEqual([name, true]);
     }

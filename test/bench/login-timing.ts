@@ -8,11 +8,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/load-config.js';
-import { createLogger } from '../src/observability/logger.js';
-import { startGatehouse } from '../src/server.js';
-import { freePort } from '../test/helpers/free-port.js';
-import { measureLoginTiming } from '../test/helpers/login-timing.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startGatehouse } from '../../src/server.js';
+import { freePort } from '../helpers/free-port.js';
+import { measureLoginTiming } from '../helpers/login-timing.js';
 
 const tries = Number(process.env['TRIES'] ?? 200);
 const port = await freePort();
