@@ -1,4 +1,7 @@
 import { ConfigError } from './config-error.js';
+import { parseRedisConfig, type RedisConfig } from './redis-config.js';
+
+export type { RedisConfig } from './redis-config.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -11,8 +14,8 @@ export interface Config {
   readonly issuer: string;
   /** Trust X-Forwarded-Proto / X-Forwarded-For from a TLS-terminating proxy in front of us. */
   readonly trustProxy: boolean;
-  /** Unset: the embedded in-memory store. */
-  readonly redisUrl: string | undefined;
+  /** Unset: the embedded in-memory store (one process, lost on restart). */
+  readonly redis: RedisConfig | undefined;
   /** Where development keys are generated and kept between restarts. */
   readonly dataDir: string;
   /** A JWKS (with private members) given directly, or by file. */
@@ -80,13 +83,11 @@ export function loadConfig(env: Env): Config {
   const apiJwksUri = read('API_JWKS_URI');
   if (apiJwksUri) parseUrl('API_JWKS_URI', apiJwksUri, problems);
 
-  const redisUrl = read('REDIS_URL');
-  if (redisUrl) {
-    const url = parseUrl('REDIS_URL', redisUrl, problems);
-    if (url && !['redis:', 'rediss:'].includes(url.protocol)) {
-      problems.push('REDIS_URL must start with redis:// or rediss://');
-    }
-  }
+  const redis = parseRedisConfig(
+    read,
+    (name, raw, fallback, min, max) => parseInteger(name, raw, fallback, min, max, problems),
+    problems,
+  );
 
   const cookieKeysRaw = read('COOKIE_KEYS');
   const cookieKeys = cookieKeysRaw?.split(',').map((key) => key.trim()).filter(Boolean);
@@ -127,7 +128,7 @@ export function loadConfig(env: Env): Config {
     port,
     issuer: issuer.origin + issuer.pathname.replace(/\/+$/, ''),
     trustProxy,
-    redisUrl,
+    redis,
     dataDir: read('DATA_DIR') ?? '.data',
     signingKeys,
     signingKeysFile,
@@ -172,12 +173,10 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean, 
 function parseUrl(name: string, raw: string, problems: string[]): URL | undefined {
   try {
     const url = new URL(raw);
-    if (url.username || url.password) {
-      if (name !== 'REDIS_URL') problems.push(`${name} must not contain credentials`);
-    }
+    if (url.username || url.password) problems.push(`${name} must not contain credentials`);
     return url;
   } catch {
-    problems.push(`${name} must be an absolute URL (got "${name === 'REDIS_URL' ? '<hidden>' : raw}")`);
+    problems.push(`${name} must be an absolute URL (got "${raw}")`);
     return undefined;
   }
 }

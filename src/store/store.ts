@@ -1,3 +1,4 @@
+import type { Cluster, Redis } from 'ioredis';
 import type { AdapterFactory } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.js';
 
@@ -10,6 +11,12 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly adapterFactory: AdapterFactory;
   readonly accounts: AccountRepository;
+  /**
+   * The shared Redis client when the store is Redis, for other shared state (rate-limit
+   * counters). Its commands fail fast (no offline queue) and time out: treat a rejection as
+   * "storage unavailable". Never close it; the store owns it.
+   */
+  readonly redis?: Redis | Cluster;
   /** Resolves when the backing storage answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
