@@ -12,7 +12,6 @@ const base = {
     }],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testTimeout: 30000,
 };
 
 /**
@@ -44,4 +43,4 @@ if (projects.length < 3) {
   console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING REDIS-BACKED TESTS: ${message}.\n!! CI=true makes this a failure.\n${'!'.repeat(78)}\n`);
 }
 
-export default { projects };
+export default { projects, testTimeout: 30000 };
