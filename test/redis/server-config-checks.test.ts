@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from '@jest/globals';
+import { freePort } from '../helpers/free-port.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 import { describeWithRedis } from '../helpers/test-stores.js';
@@ -31,5 +32,16 @@ describeWithRedis('Redis settings checked at boot', 'redis-server-binary', () =>
   it('Redis without append-only persistence gets a warning that a restart loses data', async () => {
     const logs = await boot([], false);
     expect(logs).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining('append-only persistence is off') }));
+  });
+});
+
+describeWithRedis('a Redis that never answers at boot', 'redis', () => {
+  it('stops the boot after REDIS_CONNECT_TIMEOUT_MS with a message naming where it looked, without the password', async () => {
+    const port = await freePort();
+    const started = performance.now();
+    const failure = await startTestGatehouse({ REDIS_URL: `redis://:hunter2@127.0.0.1:${port}`, REDIS_CONNECT_TIMEOUT_MS: '500' }).then(() => undefined, (error: Error) => error.message);
+    expect(failure).toMatch(new RegExp(`^Redis \\(redis://127\\.0\\.0\\.1:${port}/0\\) did not become ready within 500 ms`));
+    expect(failure).not.toContain('hunter2');
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });

@@ -39,12 +39,17 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
   };
 }
 
-/** Every master must answer: a cluster with one master down cannot serve a share of the keys. */
+/**
+ * Ready means every key is reachable. In a cluster that takes every known master answering
+ * and the cluster itself reporting all slots covered: a dead master drops out of the client's
+ * node list, but its slots stay unserved (cluster_state:fail) until a replica takes over.
+ */
 async function ping(client: RedisClient): Promise<void> {
   if (client instanceof Cluster) {
     const masters = client.nodes('master');
     if (client.status !== 'ready' || masters.length === 0) throw new Error(`cluster is ${client.status}`);
-    await Promise.all(masters.map((node) => node.ping()));
+    const [info] = await Promise.all([masters[0]!.cluster('INFO') as Promise<string>, ...masters.map((node) => node.ping())]);
+    if (!/^cluster_state:ok\s*$/m.test(info)) throw new Error('cluster_state is not ok');
     return;
   }
   await client.ping();
