@@ -50,7 +50,9 @@ describeWithRedis('a Redis Cluster losing one master', 'redis-server-binary', ()
     }
 
     await victim.restart();
-    await waitFor(async () => (await redisCli(victim.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 15_000, 'the cluster to heal');
+    for (const node of cluster.nodes) {
+      await waitFor(async () => (await redisCli(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 15_000, 'the cluster to heal');
+    }
     await waitFor(async () => (await ready()) === 200, 15_000, '/readyz to recover');
     const { tokens } = await signIn(rp, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     expect(tokens.access_token).toBeTruthy();

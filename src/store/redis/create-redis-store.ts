@@ -40,16 +40,22 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
 }
 
 /**
- * Ready means every key is reachable. In a cluster that takes every known master answering
- * and the cluster itself reporting all slots covered: a dead master drops out of the client's
- * node list, but its slots stay unserved (cluster_state:fail) until a replica takes over.
+ * Ready means every key is reachable. In a cluster that takes every master reporting all
+ * slots served (cluster_state:ok) and this client connected to every master serving them: a
+ * dead master drops out of the client's node list, and after it returns the client only
+ * learns of it again at its next slots refresh.
  */
 async function ping(client: RedisClient): Promise<void> {
   if (client instanceof Cluster) {
     const masters = client.nodes('master');
     if (client.status !== 'ready' || masters.length === 0) throw new Error(`cluster is ${client.status}`);
-    const [info] = await Promise.all([masters[0]!.cluster('INFO') as Promise<string>, ...masters.map((node) => node.ping())]);
-    if (!/^cluster_state:ok\s*$/m.test(info)) throw new Error('cluster_state is not ok');
+    // Every master answers, and sees the cluster whole (views converge a moment after a change).
+    const infos = await Promise.all(masters.map((node) => node.cluster('INFO') as Promise<string>));
+    for (const info of infos) {
+      if (!/^cluster_state:ok\s*$/m.test(info)) throw new Error('cluster_state is not ok');
+      const size = Number(/^cluster_size:(\d+)/m.exec(info)?.[1]);
+      if (masters.length < size) throw new Error(`connected to ${masters.length} of ${size} masters`);
+    }
     return;
   }
   await client.ping();
