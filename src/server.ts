@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createSecondFactorService } from './accounts/second-factor.js';
 import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { loadStaticConfig } from './config/static-config.js';
 import { createViews } from './http/views.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
+import { deliverBackchannelLogoutsInBackground } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
@@ -33,6 +35,8 @@ export interface RunningGatehouse {
 export async function startGatehouse(config: Config, logger: Logger): Promise<RunningGatehouse> {
   const production = config.env === 'production';
   const store = await openStore(config, logger);
+  // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
+  const { replayCache } = store;
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -45,14 +49,17 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
+    const secondFactor = createSecondFactorService({ repository: store.accounts, issuer: new URL(config.issuer).hostname });
     const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
     const provider = await createProvider({
-      issuer: config.issuer, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+      issuer: config.issuer, env: config.env, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+      replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
     });
     provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
+    const backchannelLogout = deliverBackchannelLogoutsInBackground(provider, { logger });
 
     const app = createApp({
-      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,
+      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger,
     });
     const servers: Server[] = [];
@@ -66,6 +73,8 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
         jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`,
         logger,
         views,
+        replayCache,
+        trustProxy: config.trustProxy,
       });
       apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
     }
@@ -75,6 +84,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
       apiUrl,
       async close(graceMs = 10_000) {
         await Promise.all(servers.map((server) => drain(server, graceMs)));
+        await backchannelLogout.close();
         await store.close();
       },
     };

@@ -20,7 +20,7 @@ export interface GatehouseProcess {
  */
 export async function startGatehouseProcess(env: Record<string, string>): Promise<GatehouseProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', './test/helpers/resolve-ts-hook.mjs', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

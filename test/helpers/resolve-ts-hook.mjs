@@ -1,6 +1,7 @@
-// Lets plain Node (24: type stripping built in) run src/main.ts: our sources import each other
-// as './x.js' (what tsc emits), so a relative '.js' that does not exist resolves to its '.ts'.
-// Usage: node --import ./test/helpers/resolve-ts-hook.mjs src/main.ts
+// Lets plain Node run src/main.ts: our sources import each other as './x.js' (what tsc emits),
+// so a relative '.js' that does not exist resolves to its '.ts'. Node 24 compiles the .ts
+// itself (--experimental-transform-types: we use parameter properties).
+// Usage: node --experimental-transform-types --import ./test/helpers/resolve-ts-hook.mjs src/main.ts
 import { register } from 'node:module';
 
 register('data:text/javascript,' + encodeURIComponent(`

@@ -42,6 +42,7 @@ describeWithRedis('the Redis key layout after real flows', 'redis-server-binary'
     { pattern: /^layout:Session:uid:\{[^}]+\}$/, type: 'string', expires: true },
     { pattern: /^layout:DeviceCode:user-code:\{[^}]+\}$/, type: 'string', expires: true },
     { pattern: /^layout:grant-tokens:\{[^}]+\}$/, type: 'zset', expires: true },
+    { pattern: /^layout:replay:\{[^}]+\}$/, type: 'string', expires: true },
     { pattern: /^layout:[A-Za-z]+:\{[^}]+\}$/, type: 'hash', expires: true },
   ];
 

@@ -1,5 +1,5 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import { alreadyConsumedError, isCreateOnly, isGrantBound, replayDetectedError, revokesGrantOnReuse } from '../single-use.js';
+import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 
 interface Entry {
   payload: AdapterPayload;
@@ -29,9 +29,8 @@ export class MemoryModelTable {
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
     const key = `${model}:${id}`;
     const previous = this.#live(key);
-    if (previous && isCreateOnly(model)) throw replayDetectedError();
     const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
-    const stored = structuredClone(payload);
+    const stored = copy(payload);
     // A consumed mark is sticky: rewriting a record never makes it usable again.
     if (previous?.payload.consumed && !stored.consumed) stored.consumed = previous.payload.consumed;
     this.#entries.set(key, { payload: stored, expiresAt });
@@ -45,7 +44,12 @@ export class MemoryModelTable {
   }
 
   find(model: string, id: string): AdapterPayload | undefined {
-    return this.#read(`${model}:${id}`);
+    const key = `${model}:${id}`;
+    if (claimsOnFind(model) && !this.#live(key)) {
+      this.#entries.set(key, { payload: { jti: id }, expiresAt: this.#now() + CLAIM_SECONDS * 1000 });
+      return undefined;
+    }
+    return this.#read(key);
   }
 
   findByUid(model: string, uid: string): AdapterPayload | undefined {
@@ -111,7 +115,7 @@ export class MemoryModelTable {
 
   #read(key: string): AdapterPayload | undefined {
     const entry = this.#live(key);
-    return entry ? structuredClone(entry.payload) : undefined;
+    return entry ? copy(entry.payload) : undefined;
   }
 
   #delete(key: string): void {
@@ -128,6 +132,15 @@ export class MemoryModelTable {
     if (uid && this.#byUid.get(`${model}:${uid}`) === key) this.#byUid.delete(`${model}:${uid}`);
     if (userCode && this.#byUserCode.get(`${model}:${userCode}`) === key) this.#byUserCode.delete(`${model}:${userCode}`);
   }
+}
+
+/**
+ * Records are copied the way a shared store would keep them: as JSON. (structuredClone would
+ * also do, except that its objects come from another realm under a VM sandbox such as jest's,
+ * and oidc-provider's `constructor === Object` checks then reject a client's stored jwks.)
+ */
+function copy(payload: AdapterPayload): AdapterPayload {
+  return JSON.parse(JSON.stringify(payload)) as AdapterPayload;
 }
 
 export function createMemoryAdapterFactory(table: MemoryModelTable): AdapterFactory {

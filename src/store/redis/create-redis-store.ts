@@ -7,6 +7,7 @@ import { connectRedis, createRedisClient, type RedisClient } from './connection.
 import { createRedisKeys } from './keys.js';
 import { createRedisAccountRepository } from './redis-account-repository.js';
 import { createRedisAdapterFactory } from './redis-adapter.js';
+import { createRedisReplayCache } from './redis-replay-cache.js';
 import { defineScripts } from './scripts.js';
 import { createStoreGuard } from './store-guard.js';
 
@@ -32,6 +33,7 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
     redis: client,
     adapterFactory: createRedisAdapterFactory({ client, scripts, keys, guard }),
     accounts: createRedisAccountRepository({ client, scripts, keys, guard }),
+    replayCache: createRedisReplayCache({ client, keys, guard }),
     ping: () => guard.run('ping', () => ping(client)),
     async close() {
       await client.quit().catch(() => client.disconnect());
