@@ -15,6 +15,8 @@ export interface TestGatehouse {
   apiUrl: string;
   /** Every log line the server wrote (JSON strings), for tests that read logs. */
   logs: string[];
+  /** Set when METRICS_PORT is given. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
     store: topology === 'single' ? 'redis' : topology === 'cluster' ? 'redis-cluster' : topology === 'sentinel' ? 'redis-sentinel' : 'memory',
     apiUrl: `http://localhost:${apiPort}`,
     logs,
+    metricsUrl: running.metricsUrl,
     async close() {
       await running.close(1000);
       await rm(dataDir, { recursive: true, force: true });
