@@ -21,7 +21,6 @@ import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { instrumentStore } from './store/instrument-store.js';
-import { createMemoryReplayCache } from './store/memory/memory-replay-cache.js';
 import { openStore } from './store/open-store.js';
 import Koa from 'koa';
 
@@ -57,8 +56,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
   const metricsSource = config.metrics.enabled ? options.metricsSource ?? registrySource(metrics.registry) : undefined;
   let draining = false;
   const store = instrumentStore(await openStore(config, logger), metrics.store);
-  // Per process for now; with a shared store it belongs there (see store/replay-cache.ts).
-  const replayCache = createMemoryReplayCache();
+  // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
+  const { replayCache } = store;
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -121,12 +120,10 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         draining = true;
         await Promise.all(servers.map((server) => drain(server, graceMs)));
         await backchannelLogout.close();
-        await replayCache.close();
         await store.close();
       },
     };
   } catch (error) {
-    await replayCache.close();
     await store.close();
     throw error;
   }
