@@ -25,7 +25,6 @@ import { createLoginThrottle } from './security/login-throttle.js';
 import { productionProblems } from './security/production-guard.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { instrumentStore } from './store/instrument-store.js';
-import { createMemoryReplayCache } from './store/memory/memory-replay-cache.js';
 import { openStore } from './store/open-store.js';
 import Koa from 'koa';
 
@@ -64,8 +63,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
   const metricsSource = config.metrics.enabled ? options.metricsSource ?? registrySource(metrics.registry) : undefined;
   let draining = false;
   const store = instrumentStore(await openStore(config, logger), metrics.store);
-  // Per process for now; with a shared store it belongs there (see store/replay-cache.ts).
-  const replayCache = createMemoryReplayCache();
+  // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
+  const { replayCache } = store;
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -97,7 +96,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     const app = createApp({
       issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger, metrics,
-      loginThrottle: createLoginThrottle({ redis: store.redis, ...config.loginThrottle }),
+      loginThrottle: createLoginThrottle({ redis: store.redis, keyPrefix: config.redis?.keyPrefix, ...config.loginThrottle }),
       signingKeys: secrets.signingKeys.keys,
       draining: () => draining,
       metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
@@ -135,12 +134,10 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         draining = true;
         await Promise.all(servers.map((server) => drain(server, graceMs)));
         await backchannelLogout.close();
-        await replayCache.close();
         await store.close();
       },
     };
   } catch (error) {
-    await replayCache.close();
     await store.close();
     throw error;
   }

@@ -1,5 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from './config-error.js';
+import { parseRedisConfig, type RedisConfig } from './redis-config.js';
+
+export type { RedisConfig } from './redis-config.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -12,8 +15,8 @@ export interface Config {
   readonly issuer: string;
   /** Trust X-Forwarded-Proto / X-Forwarded-For from a TLS-terminating proxy in front of us. */
   readonly trustProxy: boolean;
-  /** Unset: the embedded in-memory store. */
-  readonly redisUrl: string | undefined;
+  /** Unset: the embedded in-memory store (one process, lost on restart). */
+  readonly redis: RedisConfig | undefined;
   /** Where development keys are generated and kept between restarts. */
   readonly dataDir: string;
   /** A JWKS (with private members) given directly, or by file. */
@@ -102,13 +105,11 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const apiJwksUri = read('API_JWKS_URI');
   if (apiJwksUri) parseUrl('API_JWKS_URI', apiJwksUri, problems);
 
-  const redisUrl = read('REDIS_URL');
-  if (redisUrl) {
-    const url = parseUrl('REDIS_URL', redisUrl, problems);
-    if (url && !['redis:', 'rediss:'].includes(url.protocol)) {
-      problems.push('REDIS_URL must start with redis:// or rediss://');
-    }
-  }
+  const redis = parseRedisConfig(
+    read,
+    (name, raw, fallback, min, max) => parseInteger(name, raw, fallback, min, max, problems),
+    problems,
+  );
 
   const cookieKeysRaw = read('COOKIE_KEYS');
   const cookieKeys = cookieKeysRaw?.split(',').map((key) => key.trim()).filter(Boolean);
@@ -149,8 +150,8 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
 
   const workersRaw = read('WORKERS');
   const workers = workersRaw === 'auto' ? machine.cpus : parseInteger('WORKERS', workersRaw, 1, 1, 256, problems);
-  if (workers > 1 && !redisUrl) {
-    problems.push(`WORKERS=${workersRaw} needs REDIS_URL: the embedded store lives inside one process, so workers would not share sessions, codes or tokens (run WORKERS=1, or set REDIS_URL)`);
+  if (workers > 1 && !redis) {
+    problems.push(`WORKERS=${workersRaw} needs REDIS_URL (or REDIS_CLUSTER_NODES or REDIS_SENTINELS): the embedded store lives inside one process, so workers would not share sessions, codes or tokens (run WORKERS=1, or configure Redis)`);
   }
   const shutdownGraceMs = parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 10_000, 0, 600_000, problems);
   const metricsEnabled = parseBoolean('METRICS_ENABLED', read('METRICS_ENABLED'), true, problems);
@@ -166,7 +167,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     port,
     issuer: issuer.origin + issuer.pathname.replace(/\/+$/, ''),
     trustProxy,
-    redisUrl,
+    redis,
     dataDir: read('DATA_DIR') ?? '.data',
     signingKeys,
     signingKeysFile,
@@ -217,12 +218,10 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean, 
 function parseUrl(name: string, raw: string, problems: string[]): URL | undefined {
   try {
     const url = new URL(raw);
-    if (url.username || url.password) {
-      if (name !== 'REDIS_URL') problems.push(`${name} must not contain credentials`);
-    }
+    if (url.username || url.password) problems.push(`${name} must not contain credentials`);
     return url;
   } catch {
-    problems.push(`${name} must be an absolute URL (got "${name === 'REDIS_URL' ? '<hidden>' : raw}")`);
+    problems.push(`${name} must be an absolute URL (got "${raw}")`);
     return undefined;
   }
 }

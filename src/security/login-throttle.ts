@@ -26,6 +26,8 @@ export interface LoginThrottle {
 export interface LoginThrottleDeps {
   /** Shared counters when the store is Redis (every instance sees every failure); else in-process. */
   readonly redis?: Redis | Cluster | undefined;
+  /** The store's key prefix (REDIS_KEY_PREFIX), so deployments sharing a Redis keep apart. */
+  readonly keyPrefix?: string | undefined;
   readonly accountFailures: number;
   readonly addressFailures: number;
   readonly windowSeconds: number;
@@ -41,8 +43,9 @@ export function createLoginThrottle(deps: LoginThrottleDeps): LoginThrottle {
     const options = { keyPrefix, points, duration: deps.windowSeconds };
     return deps.redis ? new RateLimiterRedis({ ...options, storeClient: deps.redis }) : new RateLimiterMemory(options);
   };
-  const byAccount = limiter('gatehouse:login-fail:account', deps.accountFailures);
-  const byAddress = limiter('gatehouse:login-fail:address', deps.addressFailures);
+  const prefix = deps.keyPrefix ?? 'gatehouse:';
+  const byAccount = limiter(`${prefix}login-fail:account`, deps.accountFailures);
+  const byAddress = limiter(`${prefix}login-fail:address`, deps.addressFailures);
   // Hashed: the counters' keys carry neither usernames nor unbounded input into the store.
   const accountKey = (attempt: LoginAttempt) => createHash('sha256').update(normalizeUsername(attempt.username)).digest('base64url');
 

@@ -17,6 +17,32 @@ export function revokesGrantOnReuse(model: string): boolean {
   return model !== 'PushedAuthorizationRequest';
 }
 
+/**
+ * Models issued under a grant, which revokeByGrantId removes (the same list as
+ * oidc-provider's own adapters). Interactions also carry a grantId but are not revoked with it.
+ */
+const GRANT_BOUND = new Set([
+  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode',
+]);
+
+export function isGrantBound(model: string): boolean {
+  return GRANT_BOUND.has(model);
+}
+
+/**
+ * ReplayDetection remembers a JWT's jti (client assertions, DPoP proofs) so it is used once.
+ * oidc-provider's `unique()` calls find() and then saves: two requests with the same jti would
+ * both find nothing. So find() is the atomic step for this model: finding an unknown id records
+ * it (for CLAIM_SECONDS, until the save sets its real lifetime) and answers "not found"; every
+ * later find answers "found", and oidc-provider rejects the replay with its own error
+ * (invalid_client for a client assertion, invalid_dpop_proof for a DPoP proof).
+ */
+export function claimsOnFind(model: string): boolean {
+  return model === 'ReplayDetection';
+}
+
+export const CLAIM_SECONDS = 60;
+
 function describe(model: string): string {
   switch (model) {
     case 'AuthorizationCode': return 'authorization code';

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { AdapterFactory } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.js';
+import type { ReplayCache } from './replay-cache.js';
 
 /**
  * The storage port. oidc-provider's models go through `adapterFactory`; our own records
@@ -11,7 +12,13 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly adapterFactory: AdapterFactory;
   readonly accounts: AccountRepository;
-  /** The Redis connection, when the store is Redis: other shared state (rate limits) lives beside it. */
+  /** Shared like everything else in the store (Redis: every instance sees every claim); closed by close(). */
+  readonly replayCache: ReplayCache;
+  /**
+   * The shared Redis client when the store is Redis, for other shared state (rate-limit
+   * counters). Its commands fail fast (no offline queue) and time out: treat a rejection as
+   * "storage unavailable". Never close it; the store owns it.
+   */
   readonly redis?: Redis | Cluster;
   /** Resolves when the backing storage answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;

@@ -11,13 +11,13 @@ export interface MainExit {
 }
 
 /**
- * Runs the real entry point, src/main.ts (Node strips the types; ts-resolve.mjs maps its ".js"
+ * Runs the real entry point, src/main.ts (Node compiles the types away; resolve-ts-hook.mjs maps its ".js"
  * imports), with exactly this environment besides PATH. A server that starts is sent SIGTERM
  * the moment it says it is up; one that neither exits nor starts is killed after `timeoutMs`.
  */
 export function runMain(env: Record<string, string>, timeoutMs = 20_000): Promise<MainExit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-warnings', '--import', './test/helpers/ts-resolve.mjs', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', 'src/main.ts'], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

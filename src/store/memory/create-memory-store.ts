@@ -1,20 +1,24 @@
 import type { Store } from '../store.js';
 import { createMemoryAdapterFactory, MemoryModelTable } from './memory-adapter.js';
 import { createMemoryAccountRepository } from './memory-account-repository.js';
+import { createMemoryReplayCache } from './memory-replay-cache.js';
 
 /** The embedded default: one process, nothing survives a restart. */
 export function createMemoryStore(options: { sweepIntervalMs?: number } = {}): Store {
   const table = new MemoryModelTable();
   const sweeper = setInterval(() => table.sweep(), options.sweepIntervalMs ?? 60_000);
   sweeper.unref();
+  const replayCache = createMemoryReplayCache();
 
   return {
     kind: 'memory',
     adapterFactory: createMemoryAdapterFactory(table),
     accounts: createMemoryAccountRepository(),
+    replayCache,
     async ping() {},
     async close() {
       clearInterval(sweeper);
+      await replayCache.close();
     },
   };
 }

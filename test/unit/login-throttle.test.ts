@@ -1,7 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
-import { freePort } from '../helpers/free-port.js';
+import { describe, expect, it } from '@jest/globals';
 import { createLoginThrottle, type LoginThrottle } from '../../src/security/login-throttle.js';
 
 const LIMITS = { accountFailures: 3, addressFailures: 5, windowSeconds: 60 };
@@ -56,53 +53,3 @@ function describeThrottle(name: string, make: () => LoginThrottle) {
 }
 
 describeThrottle('in memory', () => createLoginThrottle(LIMITS));
-
-let redisProcess: ChildProcess | undefined;
-let redis: Redis | undefined;
-
-beforeAll(async () => {
-  const port = await freePort();
-  redisProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    redisProcess!.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-    redisProcess!.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
-  redis = new Redis({ port, host: '127.0.0.1' });
-  await redis.ping();
-});
-afterAll(async () => {
-  redis?.disconnect();
-  redisProcess?.kill();
-});
-
-// The tests above use distinct usernames and addresses, so they share one Redis without flushing.
-describeThrottle('in Redis', () => createLoginThrottle({ ...LIMITS, redis: redis! }));
-
-describe('login throttle (in Redis)', () => {
-  it('two instances sharing Redis see each other\'s failures', async () => {
-    await redis!.flushall();
-    const one = createLoginThrottle({ ...LIMITS, redis: redis! });
-    const two = createLoginThrottle({ ...LIMITS, redis: redis! });
-    await fail(one, 'dave', '192.0.2.30', 2);
-    await fail(two, 'dave', '192.0.2.31', 1);
-    expect(await one.retryAfter({ username: 'dave', ip: '192.0.2.32' })).toBeGreaterThan(0);
-  });
-
-  it('keeps no username in Redis keys', async () => {
-    const keys = await redis!.keys('*');
-    expect(keys.length).toBeGreaterThan(0);
-    expect(keys.join(' ')).not.toMatch(/dave/);
-  });
-
-  it('when Redis is gone, answers temporarily_unavailable instead of letting attempts through', async () => {
-    const port = await freePort();
-    const dead = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    const throttle = createLoginThrottle({ ...LIMITS, redis: dead });
-    await expect(throttle.retryAfter({ username: 'erin', ip: '192.0.2.40' })).rejects.toMatchObject({ status: 503, error: 'temporarily_unavailable' });
-    dead.disconnect();
-  });
-});

@@ -1,0 +1,7 @@
+import { describe } from '@jest/globals';
+import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
+import { storeContract } from './store-contract.js';
+
+describe('the embedded store', () => {
+  storeContract(async () => createMemoryStore());
+});
