@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
-import mount from 'koa-mount';
-import type Provider from 'oidc-provider';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AccountService } from './accounts/account-service.js';
 import { createAssetsMiddleware } from './http/assets.js';
 import { createErrorHandler } from './http/error-handler.js';
@@ -10,21 +9,25 @@ import type { Views } from './http/views.js';
 import { createInteractionRouter } from './interactions/interaction-router.js';
 import { createHealthRouter } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
+import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
-import { ASSETS_PATH, INTERACTION_PATH } from './provider/routes.js';
+import { ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
+import { createRegistrationRateLimit } from './security/registration-rate-limit.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
   issuer: string;
   trustProxy: boolean;
-  provider: Provider;
+  /** The current oidc-provider (rebuilt when signing keys or resource servers change). */
+  provider: ProviderHost;
   store: Store;
   accounts: AccountService;
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
+  registrationLimiter: RateLimiterAbstract;
   views: Views;
   logger: Logger;
 }
@@ -61,8 +64,9 @@ export function createApp(deps: AppDeps): Koa {
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  // The mount path must equal the issuer's path; no body parser may run before the provider.
-  app.use(basePath ? mount(basePath, deps.provider) : mount(deps.provider));
+  app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, path: `${basePath}${ROUTES.registration}`, logger: deps.logger }));
+  // No body parser may run before the provider.
+  app.use(deps.provider.middleware());
   return app;
 }
 

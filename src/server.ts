@@ -8,12 +8,16 @@ import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { loadStaticConfig } from './config/static-config.js';
 import { createViews } from './http/views.js';
+import { createKeySealer } from './keys/key-encryption.js';
+import { ensureKeySet } from './keys/key-set-bootstrap.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
 import { createProvider } from './provider/create-provider.js';
+import { startProviderRefresher, type ProviderRefresher } from './provider/provider-refresher.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
+import { createRegistrationLimiter } from './security/registration-rate-limit.js';
 import { openStore } from './store/open-store.js';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +37,7 @@ export interface RunningGatehouse {
 export async function startGatehouse(config: Config, logger: Logger): Promise<RunningGatehouse> {
   const production = config.env === 'production';
   const store = await openStore(config, logger);
+  let refresher: ProviderRefresher | undefined;
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -45,15 +50,39 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
-    const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
-    const provider = await createProvider({
-      issuer: config.issuer, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
+    const sealer = createKeySealer(secrets.keysEncryptionKeys);
+    await ensureKeySet({
+      repository: store.keySet,
+      sealer,
+      configured: secrets.signingKeys,
+      configuredByOperator: Boolean(config.signingKeys || config.signingKeysFile),
+      now: Math.floor(Date.now() / 1000),
+      logger,
     });
-    provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
+    const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
+    refresher = await startProviderRefresher({
+      store,
+      sealer,
+      staticResourceServers: staticConfig.resourceServers,
+      registry: resourceServers,
+      basePath,
+      intervalMs: config.providerRefreshSeconds * 1000,
+      logger,
+      async build(jwks) {
+        const provider = await createProvider({
+          issuer: config.issuer, production, registration: config.registration, store, secrets: { signingKeys: jwks, cookieKeys: secrets.cookieKeys },
+          accounts, resourceServers, staticClients: staticConfig.clients, views,
+        });
+        // Every provider the refresher builds gets the same listeners.
+        provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
+        return provider;
+      },
+    });
 
     const app = createApp({
-      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, resourceServers,
+      issuer: config.issuer, trustProxy: config.trustProxy, provider: refresher.host, store, accounts, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger,
+      registrationLimiter: createRegistrationLimiter({ points: config.registrationRateLimit, durationSeconds: 3600 }),
     });
     const servers: Server[] = [];
     const url = await listen(createServer(app.callback()), config.host, config.port, servers);
@@ -74,11 +103,13 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
       url,
       apiUrl,
       async close(graceMs = 10_000) {
+        refresher?.stop();
         await Promise.all(servers.map((server) => drain(server, graceMs)));
         await store.close();
       },
     };
   } catch (error) {
+    refresher?.stop();
     await store.close();
     throw error;
   }

@@ -16,7 +16,8 @@ import { InteractionExpiredError, loadInteraction, type Interaction } from './lo
 import { grantConsent } from './grant-consent.js';
 
 export interface InteractionRouterDeps {
-  provider: Provider;
+  /** The current provider: it is rebuilt when signing keys or resource servers change. */
+  provider: { current(): Provider };
   accounts: AccountService;
   views: Views;
   csrf: CsrfTokens;
@@ -30,7 +31,8 @@ const LOGIN_FAILED = 'Incorrect username or password.';
 
 /** Our login, consent and abort pages for oidc-provider interactions. */
 export function createInteractionRouter(deps: InteractionRouterDeps): Router {
-  const { provider, views, csrf, prefix } = deps;
+  const { views, csrf, prefix } = deps;
+  const provider = () => deps.provider.current();
   const router = new Router({ prefix });
   // Form bodies only, small: these routes take a username, a password and a decision.
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
@@ -42,13 +44,13 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   };
 
   const finish = async (ctx: Context, result: InteractionResults, merge: boolean) => {
-    const location = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const location = await provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.status = 303;
     ctx.redirect(location);
   };
 
   const renderLogin = async (ctx: Context, interaction: Interaction, extra: { error?: string; username?: string } = {}) => {
-    const client = await provider.Client.find(String(interaction.params['client_id']));
+    const client = await provider().Client.find(String(interaction.params['client_id']));
     await render(ctx, 'login', {
       clientName: client?.clientName ?? client?.clientId ?? 'An application',
       action: `${prefix}/${interaction.uid}/login`,
@@ -67,15 +69,15 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   };
 
   router.get('/:uid', async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx);
+    const interaction = await loadInteraction(provider(), ctx);
     if (interaction.prompt.name === 'login') return renderLogin(ctx, interaction);
     if (interaction.prompt.name !== 'consent') throw new InteractionExpiredError();
 
-    const client = await provider.Client.find(String(interaction.params['client_id']));
+    const client = await provider().Client.find(String(interaction.params['client_id']));
     if (!client) throw new InteractionExpiredError();
     if (isFirstParty(client)) {
       // Our own applications: consent is implied (still recorded as a Grant).
-      return finish(ctx, { consent: { grantId: await grantConsent(provider, interaction) } }, true);
+      return finish(ctx, { consent: { grantId: await grantConsent(provider(), interaction) } }, true);
     }
     const details = interaction.prompt.details as {
       missingOIDCScope?: string[];
@@ -97,7 +99,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   });
 
   router.post('/:uid/login', forms, async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx, 'login');
+    const interaction = await loadInteraction(provider(), ctx, 'login');
     requireCsrf(ctx, interaction);
     const body = ctx.request.body as Record<string, unknown>;
     const username = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
@@ -113,17 +115,17 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   });
 
   router.post('/:uid/consent', forms, async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx, 'consent');
+    const interaction = await loadInteraction(provider(), ctx, 'consent');
     requireCsrf(ctx, interaction);
     const decision = (ctx.request.body as Record<string, unknown>)['decision'];
     if (decision !== 'allow') {
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
-    await finish(ctx, { consent: { grantId: await grantConsent(provider, interaction) } }, true);
+    await finish(ctx, { consent: { grantId: await grantConsent(provider(), interaction) } }, true);
   });
 
   router.post('/:uid/abort', forms, async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx);
+    const interaction = await loadInteraction(provider(), ctx);
     requireCsrf(ctx, interaction);
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, false);
   });

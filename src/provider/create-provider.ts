@@ -1,30 +1,34 @@
 import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { ConfigError } from '../config/config-error.js';
+import type { Config } from '../config/load-config.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { accountClaims, CLAIMS_BY_SCOPE } from '../accounts/claims.js';
 import type { Views } from '../http/views.js';
-import type { Secrets } from '../keys/load-secrets.js';
+import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { Store } from '../store/store.js';
+import { acceptHashedClientSecrets } from './client-secret-comparison.js';
 import { extraClientMetadata } from './client-metadata.js';
 import { createProviderPages } from './pages.js';
 import { resourceIndicatorsFeature, type ResourceServerRegistry } from './resource-servers.js';
 import { INTERACTION_PATH, ROUTES } from './routes.js';
+import { OIDC_SCOPES } from './scopes.js';
 import { introspectionAllowed, issueRefreshToken, revocationAllowed, rotateRefreshToken } from './token-policies.js';
 import { ttl } from './ttl.js';
 
 export interface ProviderDeps {
   issuer: string;
   production: boolean;
+  registration: Config['registration'];
   store: Store;
-  secrets: Secrets;
+  /** The key set's published keys, active ones first (see keys/key-set.ts), and the cookie keys. */
+  secrets: { signingKeys: PrivateJwks; cookieKeys: string[] };
   accounts: AccountService;
   resourceServers: ResourceServerRegistry;
   staticClients: readonly ClientMetadata[];
   views: Views;
 }
 
-/** Scopes we understand besides the resource servers' own. */
-export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
+export { OIDC_SCOPES };
 
 /**
  * oidc-provider, configured by concern (see the imports). Configuration errors surface here,
@@ -43,6 +47,8 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     },
+    // No client_secret_jwt: CLI-issued secrets are stored as digests, which cannot key an HMAC.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     extraClientMetadata: extraClientMetadata(),
     jwks: deps.secrets.signingKeys as Configuration['jwks'],
     cookies: {
@@ -80,14 +86,16 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
         logoutSource: pages.logoutSource,
         postLogoutSuccessSource: pages.postLogoutSuccessSource,
       },
-      // RFC 7591/7592: open in development so any library can self-register; production needs an initial access token.
-      registration: { enabled: true, initialAccessToken: deps.production },
-      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      // RFC 7591/7592: open in development so any library can self-register; production needs an
+      // initial access token (`gatehouse token initial-access`) or has registration closed.
+      registration: { enabled: deps.registration !== 'closed', initialAccessToken: deps.registration === 'initial-access-token' },
+      registrationManagement: { enabled: deps.registration !== 'closed', rotateRegistrationAccessToken: true },
       resourceIndicators: resourceIndicatorsFeature(deps.resourceServers),
     },
   };
 
   const provider = new Provider(deps.issuer, configuration);
+  acceptHashedClientSecrets(provider);
   const problems: string[] = [];
   for (const client of deps.staticClients) {
     // Client.find validates the metadata; a broken static client must stop the boot, not a login.

@@ -9,6 +9,9 @@ export const REFRESH_TOKEN_ABSOLUTE_LIFETIME = 30 * DAY;
 /** ...and dies after this long unused. */
 export const REFRESH_TOKEN_IDLE_LIFETIME = 14 * DAY;
 
+/** The longest access token lifetime a resource server may ask for. */
+export const MAX_ACCESS_TOKEN_TTL = DAY;
+
 /** Lifetimes in seconds, per oidc-provider model. */
 export const ttl = {
   AccessToken: HOUR,
@@ -26,3 +29,9 @@ export const ttl = {
     return Math.max(1, Math.min(REFRESH_TOKEN_IDLE_LIFETIME, REFRESH_TOKEN_ABSOLUTE_LIFETIME - age));
   },
 };
+
+/**
+ * The longest any token we sign stays valid: ID tokens and JWT access tokens (per resource
+ * server, at most MAX_ACCESS_TOKEN_TTL). A superseded signing key stays published this long.
+ */
+export const MAX_SIGNED_TOKEN_LIFETIME = Math.max(ttl.IdToken, ttl.AccessToken, ttl.ClientCredentials, MAX_ACCESS_TOKEN_TTL);
