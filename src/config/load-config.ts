@@ -1,5 +1,8 @@
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
 import { ConfigError } from './config-error.js';
+import { parseRedisConfig, type RedisConfig } from './redis-config.js';
+
+export type { RedisConfig } from './redis-config.js';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -12,8 +15,8 @@ export interface Config {
   readonly issuer: string;
   /** Trust X-Forwarded-Proto / X-Forwarded-For from a TLS-terminating proxy in front of us. */
   readonly trustProxy: boolean;
-  /** Unset: the embedded in-memory store. */
-  readonly redisUrl: string | undefined;
+  /** Unset: the embedded in-memory store (one process, lost on restart). */
+  readonly redis: RedisConfig | undefined;
   /** Where development keys are generated and kept between restarts. */
   readonly dataDir: string;
   /** A JWKS (with private members) given directly, or by file. */
@@ -96,13 +99,11 @@ export function loadConfig(env: Env): Config {
   const apiJwksUri = read('API_JWKS_URI');
   if (apiJwksUri) parseUrl('API_JWKS_URI', apiJwksUri, problems);
 
-  const redisUrl = read('REDIS_URL');
-  if (redisUrl) {
-    const url = parseUrl('REDIS_URL', redisUrl, problems);
-    if (url && !['redis:', 'rediss:'].includes(url.protocol)) {
-      problems.push('REDIS_URL must start with redis:// or rediss://');
-    }
-  }
+  const redis = parseRedisConfig(
+    read,
+    (name, raw, fallback, min, max) => parseInteger(name, raw, fallback, min, max, problems),
+    problems,
+  );
 
   const cookieKeysRaw = read('COOKIE_KEYS');
   const cookieKeys = cookieKeysRaw?.split(',').map((key) => key.trim()).filter(Boolean);
@@ -122,12 +123,12 @@ export function loadConfig(env: Env): Config {
   const keysEncryptionRaw = read('KEYS_ENCRYPTION_KEY');
   const keysEncryptionKeys = keysEncryptionRaw?.split(',').map((key) => key.trim()).filter(Boolean);
   if (keysEncryptionRaw) problems.push(...parseEncryptionKeys(keysEncryptionRaw).problems);
-  if (production && redisUrl && !keysEncryptionRaw) {
-    problems.push('KEYS_ENCRYPTION_KEY is required in production with REDIS_URL (signing keys are stored encrypted with it): generate one with `openssl rand -base64 32`');
+  if (production && redis && !keysEncryptionRaw) {
+    problems.push('KEYS_ENCRYPTION_KEY is required in production with Redis (signing keys are stored encrypted with it): generate one with `openssl rand -base64 32`');
   }
   // With Redis, the first instance generates the key set into the store; SIGNING_KEYS only seeds it.
-  if (production && !redisUrl && !signingKeys && !signingKeysFile) {
-    problems.push('SIGNING_KEYS or SIGNING_KEYS_FILE is required in production without REDIS_URL: generate a JWKS with `npm run keys:generate`');
+  if (production && !redis && !signingKeys && !signingKeysFile) {
+    problems.push('SIGNING_KEYS or SIGNING_KEYS_FILE is required in production without Redis: generate a JWKS with `npm run keys:generate`');
   }
   const registration = read('REGISTRATION') ?? (production ? 'initial-access-token' : 'open');
   if (!REGISTRATION_MODES.includes(registration as Config['registration'])) {
@@ -158,7 +159,7 @@ export function loadConfig(env: Env): Config {
     port,
     issuer: issuer.origin + issuer.pathname.replace(/\/+$/, ''),
     trustProxy,
-    redisUrl,
+    redis,
     dataDir: read('DATA_DIR') ?? '.data',
     signingKeys,
     signingKeysFile,
@@ -207,12 +208,10 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean, 
 function parseUrl(name: string, raw: string, problems: string[]): URL | undefined {
   try {
     const url = new URL(raw);
-    if (url.username || url.password) {
-      if (name !== 'REDIS_URL') problems.push(`${name} must not contain credentials`);
-    }
+    if (url.username || url.password) problems.push(`${name} must not contain credentials`);
     return url;
   } catch {
-    problems.push(`${name} must be an absolute URL (got "${name === 'REDIS_URL' ? '<hidden>' : raw}")`);
+    problems.push(`${name} must be an absolute URL (got "${raw}")`);
     return undefined;
   }
 }

@@ -17,6 +17,31 @@ export function revokesGrantOnReuse(model: string): boolean {
   return model !== 'PushedAuthorizationRequest';
 }
 
+/**
+ * Models issued under a grant, which revokeByGrantId removes (the same list as
+ * oidc-provider's own adapters). Interactions also carry a grantId but are not revoked with it.
+ */
+const GRANT_BOUND = new Set([
+  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode',
+]);
+
+export function isGrantBound(model: string): boolean {
+  return GRANT_BOUND.has(model);
+}
+
+/**
+ * ReplayDetection remembers a JWT's jti (client assertions, DPoP proofs) so it is used once.
+ * oidc-provider checks find() and then saves: two requests with the same jti both pass the
+ * check, so the store's write is create-only and the second one fails.
+ */
+export function isCreateOnly(model: string): boolean {
+  return model === 'ReplayDetection';
+}
+
+export function replayDetectedError(): Error {
+  return new errors.InvalidRequest('this JWT (jti) was already used');
+}
+
 function describe(model: string): string {
   switch (model) {
     case 'AuthorizationCode': return 'authorization code';

@@ -1,3 +1,4 @@
+import type { Cluster, Redis } from 'ioredis';
 import type { AdapterFactory } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.js';
 import type { ClientRepository } from '../clients/client-repository.js';
@@ -19,6 +20,12 @@ export interface Store {
   readonly resourceServers: ResourceServerRepository;
   /** The signing keys every instance publishes and signs with. */
   readonly keySet: KeySetRepository;
+  /**
+   * The shared Redis client when the store is Redis, for other shared state (rate-limit
+   * counters). Its commands fail fast (no offline queue) and time out: treat a rejection as
+   * "storage unavailable". Never close it; the store owns it.
+   */
+  readonly redis?: Redis | Cluster;
   /** Resolves when the backing storage answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

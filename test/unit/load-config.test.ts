@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       env: 'development',
       port: 3000,
       issuer: 'http://localhost:3000',
-      redisUrl: undefined,
+      redis: undefined,
       seedDemo: true,
       api: { port: 3001, audience: 'http://localhost:3001', enabled: true },
     });
@@ -64,7 +64,7 @@ describe('loadConfig', () => {
   it('with Redis in production, needs KEYS_ENCRYPTION_KEY instead of SIGNING_KEYS (keys are generated into the store)', () => {
     const base = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: 'a'.repeat(32), REDIS_URL: 'redis://redis:6379' };
     const problems = problemsOf(base);
-    expect(problems).toMatch(/KEYS_ENCRYPTION_KEY is required in production with REDIS_URL/);
+    expect(problems).toMatch(/KEYS_ENCRYPTION_KEY is required in production with Redis/);
     expect(problems).not.toMatch(/SIGNING_KEYS/);
     const config = loadConfig({ ...base, KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
     expect(config.keysEncryptionKeys).toHaveLength(1);
@@ -84,5 +84,81 @@ describe('loadConfig', () => {
     const problems = problemsOf({ REDIS_URL: 'redis://:hunter2@[bad' });
     expect(problems).toMatch(/REDIS_URL must be an absolute URL/);
     expect(problems).not.toContain('hunter2');
+  });
+
+  describe('Redis', () => {
+    it('reads a single node from REDIS_URL, with bounded timeouts and a key prefix by default', () => {
+      const { redis } = loadConfig({ REDIS_URL: 'redis://cache.internal:6380/2' });
+      expect(redis).toEqual({
+        topology: { kind: 'single', node: { host: 'cache.internal', port: 6380 }, db: 2 },
+        username: undefined,
+        password: undefined,
+        sentinelPassword: undefined,
+        tls: false,
+        keyPrefix: 'gatehouse:',
+        commandTimeoutMs: 1000,
+        connectTimeoutMs: 10000,
+      });
+      expect(Object.isFrozen(redis!.topology)).toBe(true);
+    });
+
+    it('takes credentials and TLS from a rediss:// URL', () => {
+      const { redis } = loadConfig({ REDIS_URL: 'rediss://app:s%40cret@[::1]:7000' });
+      expect(redis).toMatchObject({ topology: { node: { host: '::1', port: 7000 }, db: 0 }, username: 'app', password: 's@cret', tls: true });
+    });
+
+    it('reads a cluster from a list of seed nodes, with credentials from REDIS_USERNAME and REDIS_PASSWORD', () => {
+      const { redis } = loadConfig({
+        REDIS_CLUSTER_NODES: 'r1:7000, r2:7001,[fd00::3]', REDIS_USERNAME: 'app', REDIS_PASSWORD: 'pw', REDIS_TLS: 'true', REDIS_KEY_PREFIX: 'gh:',
+      });
+      expect(redis).toMatchObject({
+        topology: { kind: 'cluster', nodes: [{ host: 'r1', port: 7000 }, { host: 'r2', port: 7001 }, { host: 'fd00::3', port: 6379 }] },
+        username: 'app', password: 'pw', tls: true, keyPrefix: 'gh:',
+      });
+    });
+
+    it('reads Sentinel addresses and the master group name', () => {
+      const { redis } = loadConfig({ REDIS_SENTINELS: 's1,s2:26380', REDIS_SENTINEL_NAME: 'mymaster', REDIS_SENTINEL_PASSWORD: 'spw', REDIS_DB: '1' });
+      expect(redis).toMatchObject({
+        topology: { kind: 'sentinel', name: 'mymaster', db: 1, sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }] },
+        sentinelPassword: 'spw',
+      });
+    });
+
+    it('reports every bad Redis value in the one error', () => {
+      const problems = problemsOf({
+        REDIS_URL: 'redis://a:6379',
+        REDIS_CLUSTER_NODES: 'a:1,b:99999,c d',
+        REDIS_KEY_PREFIX: 'app{x}',
+        REDIS_COMMAND_TIMEOUT_MS: '5',
+        REDIS_CONNECT_TIMEOUT_MS: 'soon',
+        REDIS_TLS: 'yes',
+        REDIS_SENTINEL_NAME: 'orphan',
+      });
+      expect(problems).toMatch(/set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS/);
+      expect(problems).toMatch(/REDIS_KEY_PREFIX must be 1 to 64 characters/);
+      expect(problems).toMatch(/REDIS_COMMAND_TIMEOUT_MS must be a whole number from 50 to 60000/);
+      expect(problems).toMatch(/REDIS_CONNECT_TIMEOUT_MS must be a whole number/);
+      expect(problems).toMatch(/REDIS_TLS must be true or false/);
+      expect(problems).toMatch(/REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not/);
+    });
+
+    it('names each bad seed node, and requires the Sentinel master name', () => {
+      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:1,b:99999,c d' })).toMatch(/REDIS_CLUSTER_NODES must be a comma-separated list of host:port \(got "b:99999"\)[\s\S]*got "c d"/);
+      expect(problemsOf({ REDIS_SENTINELS: 's1' })).toMatch(/REDIS_SENTINEL_NAME is required with REDIS_SENTINELS/);
+      expect(problemsOf({ REDIS_URL: 'redis://a/99' })).toMatch(/database number from 0 to 15/);
+      expect(problemsOf({ REDIS_URL: 'redis://:x@a', REDIS_PASSWORD: 'y' })).toMatch(/REDIS_URL or REDIS_PASSWORD, not both/);
+    });
+
+    it('never echoes a password, wherever it was put', () => {
+      const problems = [
+        problemsOf({ REDIS_URL: 'http://:hunter2@a' }),
+        problemsOf({ REDIS_CLUSTER_NODES: 'redis://:hunter2@a:7000' }),
+        problemsOf({ REDIS_SENTINELS: ':hunter2@s1', REDIS_SENTINEL_NAME: 'm' }),
+      ].join('\n');
+      expect(problems).toMatch(/REDIS_URL must start with redis/);
+      expect(problems).toMatch(/REDIS_CLUSTER_NODES must be .* \(got an entry with credentials/);
+      expect(problems).not.toContain('hunter2');
+    });
   });
 });

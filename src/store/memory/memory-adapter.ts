@@ -1,5 +1,5 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import { alreadyConsumedError, revokesGrantOnReuse } from '../single-use.js';
+import { alreadyConsumedError, isCreateOnly, isGrantBound, replayDetectedError, revokesGrantOnReuse } from '../single-use.js';
 
 interface Entry {
   payload: AdapterPayload;
@@ -28,9 +28,14 @@ export class MemoryModelTable {
 
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
     const key = `${model}:${id}`;
+    const previous = this.#live(key);
+    if (previous && isCreateOnly(model)) throw replayDetectedError();
     const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
-    this.#entries.set(key, { payload: structuredClone(payload), expiresAt });
-    if (payload.grantId) {
+    const stored = structuredClone(payload);
+    // A consumed mark is sticky: rewriting a record never makes it usable again.
+    if (previous?.payload.consumed && !stored.consumed) stored.consumed = previous.payload.consumed;
+    this.#entries.set(key, { payload: stored, expiresAt });
+    if (payload.grantId && isGrantBound(model)) {
       const set = this.#byGrant.get(payload.grantId) ?? new Set<string>();
       set.add(key);
       this.#byGrant.set(payload.grantId, set);
@@ -61,13 +66,16 @@ export class MemoryModelTable {
       .map((key) => key.slice(prefix.length));
   }
 
-  /** Marks the record consumed; a second call fails and revokes the grant behind it. */
+  /**
+   * Marks the record consumed; a second call fails and revokes the grant behind it. A record
+   * that vanished since it was read (expired, or revoked by a concurrent loser) fails too.
+   */
   consume(model: string, id: string): void {
     const key = `${model}:${id}`;
     const entry = this.#live(key);
-    if (!entry) return;
+    if (!entry) throw alreadyConsumedError(model);
     if (entry.payload.consumed) {
-      if (revokesGrantOnReuse(model) && entry.payload.grantId) this.revokeByGrantId(entry.payload.grantId);
+      if (revokesGrantOnReuse(model) && entry.payload.grantId) this.revokeGrant(entry.payload.grantId);
       throw alreadyConsumedError(model);
     }
     entry.payload.consumed = Math.floor(this.#now() / 1000);
@@ -77,8 +85,16 @@ export class MemoryModelTable {
     this.#delete(`${model}:${id}`);
   }
 
-  revokeByGrantId(grantId: string): void {
-    for (const key of this.#byGrant.get(grantId) ?? []) this.#delete(key);
+  /** Deletes the grant's records of one model (oidc-provider calls this per model). */
+  revokeByGrantId(grantId: string, model: string): void {
+    for (const key of [...this.#byGrant.get(grantId) ?? []]) {
+      if (key.startsWith(`${model}:`)) this.#delete(key);
+    }
+  }
+
+  /** Deletes every token of the grant and the grant itself. */
+  revokeGrant(grantId: string): void {
+    for (const key of [...this.#byGrant.get(grantId) ?? []]) this.#delete(key);
     this.#byGrant.delete(grantId);
     this.#delete(`Grant:${grantId}`);
   }
@@ -130,6 +146,6 @@ export function createMemoryAdapterFactory(table: MemoryModelTable): AdapterFact
     findByUserCode: async (userCode) => table.findByUserCode(model, userCode),
     consume: async (id) => table.consume(model, id),
     destroy: async (id) => table.destroy(model, id),
-    revokeByGrantId: async (grantId) => table.revokeByGrantId(grantId),
+    revokeByGrantId: async (grantId) => table.revokeByGrantId(grantId, model),
   });
 }

@@ -1,0 +1,135 @@
+import type { RedisClient } from './connection.js';
+
+/**
+ * The Lua scripts of the Redis store. Redis runs a script atomically, which is what makes
+ * single use and create-only writes safe across any number of server instances. Each script
+ * touches one key, or only keys sharing the `{accounts}` hash tag (Redis Cluster: one slot).
+ */
+const SCRIPTS = {
+  /**
+   * KEYS[1] record. ARGV: payload JSON, ttl seconds (0 = never expires), consumed (epoch
+   * seconds or ''), createOnly ('1' refuses to overwrite: replay detection).
+   * A consumed mark is sticky: rewriting a record never makes it usable again.
+   * Returns 1 when written, 0 when createOnly found the record already there.
+   */
+  gatehouseUpsert: {
+    numberOfKeys: 1,
+    lua: `
+      if ARGV[4] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+      local consumed = redis.call('HGET', KEYS[1], 'consumed')
+      if not consumed and ARGV[3] ~= '' then consumed = ARGV[3] end
+      redis.call('DEL', KEYS[1])
+      if consumed then
+        redis.call('HSET', KEYS[1], 'payload', ARGV[1], 'consumed', consumed)
+      else
+        redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+      end
+      local ttl = tonumber(ARGV[2])
+      if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+      return 1`,
+  },
+  /**
+   * KEYS[1] record. ARGV: now (epoch seconds). The check and the mark are one step, so of
+   * any number of concurrent callers exactly one gets {1}.
+   * Returns {0} when the record is gone, {1} when this call consumed it, {2, payload} when
+   * it was consumed before (the payload names the grant to revoke).
+   */
+  gatehouseConsume: {
+    numberOfKeys: 1,
+    lua: `
+      local payload = redis.call('HGET', KEYS[1], 'payload')
+      if not payload then return {0} end
+      if redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1]) == 1 then return {1} end
+      return {2, payload}`,
+  },
+  /** KEYS[1] record. Deletes it and returns its payload (nil when there was none). */
+  gatehouseTake: {
+    numberOfKeys: 1,
+    lua: `
+      local payload = redis.call('HGET', KEYS[1], 'payload')
+      redis.call('DEL', KEYS[1])
+      return payload`,
+  },
+  /** KEYS[1] index. ARGV: id. Deletes the index only while it still points at this id. */
+  gatehouseDeleteIfEquals: {
+    numberOfKeys: 1,
+    lua: `
+      if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+      return 0`,
+  },
+  /**
+   * KEYS[1] grant index (ZSET member -> expiry in epoch ms, Redis clock). ARGV: member, ttl
+   * seconds (0 = never). Drops expired members and lets the index expire with its
+   * longest-lived member, so it never outlives what it indexes.
+   */
+  gatehouseGrantIndexAdd: {
+    numberOfKeys: 1,
+    lua: `
+      local never = 4503599627370496
+      local time = redis.call('TIME')
+      local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+      local ttl = tonumber(ARGV[2])
+      local expiresAt = never
+      if ttl > 0 then expiresAt = now + ttl * 1000 end
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+      redis.call('ZADD', KEYS[1], expiresAt, ARGV[1])
+      local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+      local latest = tonumber(last[2])
+      if latest >= never then
+        redis.call('PERSIST', KEYS[1])
+      else
+        redis.call('PEXPIREAT', KEYS[1], latest)
+      end
+      return 1`,
+  },
+  /** KEYS: byId, byUsername. ARGV: id, username, JSON. Returns 0 when the id or username is taken. */
+  gatehouseAccountCreate: {
+    numberOfKeys: 2,
+    lua: `
+      if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+      redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+      redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+      return 1`,
+  },
+  /** KEYS: byId, byUsername. ARGV: id, username, JSON. Returns 0 unless that id holds that username. */
+  gatehouseAccountUpdate: {
+    numberOfKeys: 2,
+    lua: `
+      if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[1] or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+      redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+      return 1`,
+  },
+  /** KEYS: byId, byUsername. ARGV: id. Returns 1 when deleted. */
+  gatehouseAccountDelete: {
+    numberOfKeys: 2,
+    lua: `
+      local json = redis.call('HGET', KEYS[1], ARGV[1])
+      if not json then return 0 end
+      local username = cjson.decode(json).username
+      redis.call('HDEL', KEYS[1], ARGV[1])
+      if redis.call('HGET', KEYS[2], username) == ARGV[1] then redis.call('HDEL', KEYS[2], username) end
+      return 1`,
+  },
+  /** KEYS: byId, byUsername. ARGV: username. The account JSON in one round trip, or nil. */
+  gatehouseAccountByUsername: {
+    numberOfKeys: 2,
+    lua: `
+      local id = redis.call('HGET', KEYS[2], ARGV[1])
+      if not id then return nil end
+      return redis.call('HGET', KEYS[1], id)`,
+  },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type Arg = string | number;
+
+/** Calls one of our scripts by name (EVALSHA, falling back to EVAL when Redis lost its cache). */
+export type ScriptRunner = (name: ScriptName, keys: readonly string[], args: readonly Arg[]) => Promise<unknown>;
+
+export function defineScripts(client: RedisClient): ScriptRunner {
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
+  const commands = client as unknown as Record<ScriptName, (...args: Arg[]) => Promise<unknown>>;
+  return (name, keys, args) => commands[name](...keys, ...args);
+}
