@@ -11,5 +11,7 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The CLI tests run the compiled `gatehouse` command: build it first when src/ changed.
+  globalSetup: '<rootDir>/test/helpers/build-cli.js',
   testTimeout: 30000,
 };

@@ -82,7 +82,10 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     const app = createApp({
       issuer: config.issuer, trustProxy: config.trustProxy, provider: refresher.host, store, accounts, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger,
-      registrationLimiter: createRegistrationLimiter({ points: config.registrationRateLimit, durationSeconds: 3600 }),
+      registrationLimiter: createRegistrationLimiter(
+        { points: config.registrationRateLimit, durationSeconds: 3600 },
+        store.redis && config.redis ? { client: store.redis, keyPrefix: config.redis.keyPrefix } : undefined,
+      ),
     });
     const servers: Server[] = [];
     const url = await listen(createServer(app.callback()), config.host, config.port, servers);

@@ -14,6 +14,11 @@ export interface ScopeLine {
 export function describeScopes(scopes: readonly string[], resourceScopes: ReadonlyMap<string, string>): ScopeLine[] {
   return [...new Set(scopes)].map((name) => ({
     name,
-    description: OIDC_SCOPE_DESCRIPTIONS[name] ?? resourceScopes.get(name) ?? `Use the "${name}" permission`,
+    description: OIDC_SCOPE_DESCRIPTIONS[name] ?? resourceScopes.get(name) ?? defaultScopeDescription(name),
   }));
+}
+
+/** What the consent page says for a scope nobody described. */
+export function defaultScopeDescription(scope: string): string {
+  return `Use the "${scope}" permission`;
 }

@@ -12,7 +12,7 @@ import { createProviderPages } from './pages.js';
 import { resourceIndicatorsFeature, type ResourceServerRegistry } from './resource-servers.js';
 import { INTERACTION_PATH, ROUTES } from './routes.js';
 import { OIDC_SCOPES } from './scopes.js';
-import { introspectionAllowed, issueRefreshToken, revocationAllowed, rotateRefreshToken } from './token-policies.js';
+import { introspectionAllowed, issueRefreshToken, revocationAllowed, rotateRefreshToken, tokenStillBacked } from './token-policies.js';
 import { ttl } from './ttl.js';
 
 export interface ProviderDeps {
@@ -78,7 +78,12 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      introspection: {
+        enabled: true,
+        async allowedPolicy(ctx, client, token) {
+          return introspectionAllowed(ctx, client, token) && tokenStillBacked(ctx, token, (id) => deps.accounts.findById(id));
+        },
+      },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
       rpInitiatedLogout: {

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Cluster, Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../observability/logger.js';
 
 export interface RegistrationLimit {
@@ -10,11 +11,15 @@ export interface RegistrationLimit {
 }
 
 /**
- * The limiter behind registration throttling. Memory by default (per instance); a store that
- * shares counters across instances passes its own rate-limiter-flexible limiter instead.
+ * The limiter behind registration throttling: counters in the store's Redis when there is one,
+ * so the limit holds across instances; in memory per instance otherwise. While Redis is
+ * unreachable, an in-memory limiter stands in (rate-limiter-flexible's insurance limiter).
  */
-export function createRegistrationLimiter(limit: RegistrationLimit): RateLimiterAbstract {
-  return new RateLimiterMemory({ keyPrefix: 'registration', points: limit.points, duration: limit.durationSeconds });
+export function createRegistrationLimiter(limit: RegistrationLimit, redis?: { client: Redis | Cluster; keyPrefix: string }): RateLimiterAbstract {
+  const options = { points: limit.points, duration: limit.durationSeconds };
+  const memory = new RateLimiterMemory({ ...options, keyPrefix: 'registration' });
+  if (!redis) return memory;
+  return new RateLimiterRedis({ ...options, storeClient: redis.client, keyPrefix: `${redis.keyPrefix}rate-limit:registration`, insuranceLimiter: memory });
 }
 
 /**

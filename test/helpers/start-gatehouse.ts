@@ -10,6 +10,8 @@ import { freePort } from './free-port.js';
 export interface TestGatehouse {
   issuer: string;
   apiUrl: string;
+  /** The environment it was configured from (the admin CLI gets the same one). */
+  env: Record<string, string>;
   /** Every log line the server wrote (JSON strings), for tests that read logs. */
   logs: string[];
   close(): Promise<void>;
@@ -17,12 +19,12 @@ export interface TestGatehouse {
 
 /**
  * Starts the same server `npm start` runs, in this process, on free ports, with the
- * development seed and its own throwaway data directory. `env` overrides the environment.
+ * development seed and its own throwaway data directory. `overrides` change the environment.
  */
-export async function startTestGatehouse(env: Record<string, string> = {}): Promise<TestGatehouse> {
+export async function startTestGatehouse(overrides: Record<string, string> = {}): Promise<TestGatehouse> {
   const [port, apiPort] = [await freePort(), await freePort()];
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig({
+  const env = {
     NODE_ENV: 'test',
     PORT: String(port),
     API_PORT: String(apiPort),
@@ -33,8 +35,9 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
     // The cheapest argon2id the config accepts: tests sign in hundreds of times.
     PASSWORD_HASH_MEMORY_KIB: '8192',
     PASSWORD_HASH_PASSES: '1',
-    ...env,
-  });
+    ...overrides,
+  };
+  const config = loadConfig(env);
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -46,6 +49,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
   return {
     issuer: config.issuer,
     apiUrl: `http://localhost:${apiPort}`,
+    env,
     logs,
     async close() {
       await running.close(1000);
