@@ -25,8 +25,9 @@ export interface EnsureKeySetDeps {
 export async function ensureKeySet(deps: EnsureKeySetDeps): Promise<KeySetRecord> {
   let seeded = false;
   const record = await updateKeySet(deps.repository, async (current) => {
+    // Re-evaluated on every attempt: an instance that loses the race to seed uses the winner's set.
+    seeded = current === undefined;
     if (current) return undefined;
-    seeded = true;
     return seedKeySet(deps.configured ?? await generateSigningKeys(), deps.sealer, deps.now);
   });
   if (!record) throw new Error('the key set could not be stored');

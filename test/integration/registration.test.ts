@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { describeWithRedis, useRedis } from '../helpers/test-stores.js';
 
 let server: TestGatehouse;
 
@@ -69,6 +71,30 @@ describe('registration throttling', () => {
       expect((await fetch(`${limited.issuer}/.well-known/openid-configuration`)).status).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describeWithRedis('registration throttling across instances', 'redis', () => {
+  const redis = useRedis('redis');
+
+  it('counts an address\'s registrations in Redis, so the limit holds whichever instance answers', async () => {
+    // One deployment: the instances share the store and the key that seals its signing keys.
+    const env = { ...redis.env(), REGISTRATION_RATE_LIMIT: '3', KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const a = await startTestGatehouse(env);
+    const b = await startTestGatehouse(env).catch(async (error: unknown) => {
+      await a.close();
+      throw error;
+    });
+    try {
+      const body = { redirect_uris: ['https://app.example.com/cb'] };
+      const statuses = [
+        (await register(body, a)).status, (await register(body, b)).status, (await register(body, a)).status, (await register(body, b)).status,
+      ];
+      expect(statuses).toEqual([201, 201, 201, 429]);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });
