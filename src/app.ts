@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AccountService } from './accounts/account-service.js';
+import type { SecondFactorService } from './accounts/second-factor.js';
+import { createAccountSecurityRouter } from './account-security/security-router.js';
 import { createAssetsMiddleware } from './http/assets.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/not-found.js';
@@ -11,7 +13,7 @@ import { createHealthRouter } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
-import { ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
+import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
@@ -25,6 +27,7 @@ export interface AppDeps {
   provider: ProviderHost;
   store: Store;
   accounts: AccountService;
+  secondFactor: SecondFactorService;
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
   registrationLimiter: RateLimiterAbstract;
@@ -45,14 +48,20 @@ export function createApp(deps: AppDeps): Koa {
 
   const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
   const health = createHealthRouter({ store: deps.store, timeoutMs: 1000 });
+  const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
     provider: deps.provider,
     accounts: deps.accounts,
+    secondFactor: deps.secondFactor,
     views: deps.views,
-    csrf: createCsrfTokens({ keys: deps.cookieKeys }),
+    csrf,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
     prefix: `${basePath}${INTERACTION_PATH}`,
+  });
+  const accountSecurity = createAccountSecurityRouter({
+    accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, logger: deps.logger,
+    prefix: `${basePath}${ACCOUNT_SECURITY_PATH}`,
   });
 
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
@@ -60,10 +69,12 @@ export function createApp(deps: AppDeps): Koa {
   app.use(notFound);
   app.use(health.routes());
   app.use(createHostGuard(deps.issuer));
-  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css'] }));
+  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  app.use(accountSecurity.routes());
+  app.use(accountSecurity.allowedMethods());
   app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, path: `${basePath}${ROUTES.registration}`, logger: deps.logger }));
   // No body parser may run before the provider.
   app.use(deps.provider.middleware());

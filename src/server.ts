@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
+import { createSecondFactorService } from './accounts/second-factor.js';
 import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { loadStaticConfig } from './config/static-config.js';
@@ -12,12 +13,14 @@ import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
+import { deliverBackchannelLogoutsInBackground, type BackchannelDelivery } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
 import { startProviderRefresher, type ProviderRefresher } from './provider/provider-refresher.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { createRegistrationLimiter } from './security/registration-rate-limit.js';
+import { createMemoryReplayCache } from './store/memory/memory-replay-cache.js';
 import { openStore } from './store/open-store.js';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +40,11 @@ export interface RunningGatehouse {
 export async function startGatehouse(config: Config, logger: Logger): Promise<RunningGatehouse> {
   const production = config.env === 'production';
   const store = await openStore(config, logger);
+  // Per process for now; with a shared store it belongs there (see store/replay-cache.ts).
+  const replayCache = createMemoryReplayCache();
   let refresher: ProviderRefresher | undefined;
+  // One per provider built: each queues its own back-channel logouts until shutdown.
+  const backchannelDeliveries: BackchannelDelivery[] = [];
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -50,6 +57,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
+    const secondFactor = createSecondFactorService({ repository: store.accounts, issuer: new URL(config.issuer).hostname });
     const sealer = createKeySealer(secrets.keysEncryptionKeys);
     await ensureKeySet({
       repository: store.keySet,
@@ -70,17 +78,19 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
       logger,
       async build(jwks) {
         const provider = await createProvider({
-          issuer: config.issuer, production, registration: config.registration, store, secrets: { signingKeys: jwks, cookieKeys: secrets.cookieKeys },
-          accounts, resourceServers, staticClients: staticConfig.clients, views,
+          issuer: config.issuer, env: config.env, production, registration: config.registration, store,
+          secrets: { signingKeys: jwks, cookieKeys: secrets.cookieKeys }, accounts, resourceServers, staticClients: staticConfig.clients, views,
+          replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
         });
-        // Every provider the refresher builds gets the same listeners.
+        // Every provider the refresher builds gets the same listeners and hooks.
         provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
+        backchannelDeliveries.push(deliverBackchannelLogoutsInBackground(provider, { logger }));
         return provider;
       },
     });
 
     const app = createApp({
-      issuer: config.issuer, trustProxy: config.trustProxy, provider: refresher.host, store, accounts, resourceServers,
+      issuer: config.issuer, trustProxy: config.trustProxy, provider: refresher.host, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger,
       registrationLimiter: createRegistrationLimiter(
         { points: config.registrationRateLimit, durationSeconds: 3600 },
@@ -98,6 +108,8 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
         jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`,
         logger,
         views,
+        replayCache,
+        trustProxy: config.trustProxy,
       });
       apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
     }
@@ -108,11 +120,15 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
       async close(graceMs = 10_000) {
         refresher?.stop();
         await Promise.all(servers.map((server) => drain(server, graceMs)));
+        await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
+        await replayCache.close();
         await store.close();
       },
     };
   } catch (error) {
     refresher?.stop();
+    await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
+    await replayCache.close();
     await store.close();
     throw error;
   }

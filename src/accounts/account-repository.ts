@@ -12,6 +12,24 @@ export interface AccountRecord {
   readonly disabled?: boolean | undefined;
   /** Epoch seconds. */
   readonly createdAt: number;
+  /** Present once the user has enrolled an authenticator app; plain JSON like the rest of the record. */
+  readonly secondFactor?: SecondFactorRecord | undefined;
+}
+
+/** An enrolled authenticator app (RFC 6238 TOTP) with its recovery codes and attempt counter. */
+export interface SecondFactorRecord {
+  /** Base32 shared secret. Authenticator apps need it as it is, so it cannot be stored hashed. */
+  readonly totpSecret: string;
+  /** Epoch seconds. */
+  readonly enrolledAt: number;
+  /** The last accepted time step: a code is accepted once, and older ones never (RFC 6238 §5.2). */
+  readonly lastUsedStep: number;
+  /** SHA-256 (base64url) of each recovery code not used yet. */
+  readonly recoveryCodeHashes: readonly string[];
+  /** Wrong codes in a row; reset by a right one. */
+  readonly failedAttempts: number;
+  /** Epoch seconds until which no code is checked (after too many wrong ones). */
+  readonly lockedUntil?: number | undefined;
 }
 
 export interface AccountRepository {

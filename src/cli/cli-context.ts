@@ -14,6 +14,7 @@ import { createLogger } from '../observability/logger.js';
 import { createProvider } from '../provider/create-provider.js';
 import { createResourceServerRegistry, type ResourceServer } from '../provider/resource-servers.js';
 import { ROOT_DIR } from '../server.js';
+import { createMemoryReplayCache } from '../store/memory/memory-replay-cache.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { CliError } from './command.js';
@@ -85,6 +86,7 @@ export async function openCliContext(env: Readonly<Record<string, string | undef
       const audiences = new Set(statics.map((server) => server.audience));
       return [...statics, ...(await store.resourceServers.list()).filter((server) => !audiences.has(server.audience))];
     };
+    const replayCache = createMemoryReplayCache();
     let provider: Promise<Provider> | undefined;
     let sealer: Promise<KeySealer> | undefined;
     return {
@@ -102,6 +104,7 @@ export async function openCliContext(env: Readonly<Record<string, string | undef
           const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
           return createProvider({
             issuer: config.issuer,
+            env: config.env,
             production: config.env === 'production',
             registration: config.registration,
             store,
@@ -110,6 +113,10 @@ export async function openCliContext(env: Readonly<Record<string, string | undef
             resourceServers: createResourceServerRegistry(await resourceServers()),
             staticClients: staticConfig.clients,
             views: createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}/assets`, cache: false }),
+            // Device-flow polling is the servers' business; the CLI's provider serves no requests.
+            replayCache,
+            parRequired: config.parRequired,
+            devicePollIntervalSeconds: config.devicePollIntervalSeconds,
           });
         })();
         return provider;
@@ -123,7 +130,10 @@ export async function openCliContext(env: Readonly<Record<string, string | undef
       print(value, text) {
         io.out(json ? `${JSON.stringify(value, null, 2)}\n` : text.endsWith('\n') ? text : `${text}\n`);
       },
-      close: () => store.close(),
+      async close() {
+        await replayCache.close();
+        await store.close();
+      },
     };
   } catch (error) {
     await store.close();

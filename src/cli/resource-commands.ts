@@ -1,5 +1,4 @@
 import { parseResourceServer } from '../config/static-config.js';
-import { defaultScopeDescription } from '../interactions/scope-descriptions.js';
 import type { ResourceServer } from '../provider/resource-servers.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../provider/ttl.js';
 import type { CliContext } from './cli-context.js';
@@ -27,7 +26,8 @@ export const resourceCommands: CommandGroup = {
         const problems: string[] = [];
         const server = parseResourceServer({
           audience: values['audience'],
-          scopes: Object.fromEntries(scopes.map((scope) => [scope, descriptions.get(scope) ?? defaultScopeDescription(scope)])),
+          // Undescribed scopes get the consent page's own wording for unknown scopes (in the user's language).
+          scopes: Object.fromEntries(scopes.map((scope) => [scope, descriptions.get(scope) ?? ''])),
           accessTokenFormat: values['jwt'] ? 'jwt' : 'opaque',
           accessTokenTTL: values['ttl'] === undefined ? 3600 : parseDuration('ttl', String(values['ttl']), { min: 60, max: MAX_ACCESS_TOKEN_TTL }),
         }, 'resource server', problems);
@@ -121,5 +121,5 @@ function describeText(server: ResourceServer, source: string): string {
     ['tokens', server.accessTokenFormat === 'jwt' ? 'JWT (RFC 9068, ES256)' : 'opaque (introspection)'],
     ['token ttl', formatDuration(server.accessTokenTTL)],
     ['source', source],
-  ])}${Object.entries(server.scopes).map(([scope, text]) => `  ${scope}: ${text}`).join('\n')}`;
+  ])}${Object.entries(server.scopes).map(([scope, text]) => `  ${scope}: ${text || '(no description: the consent page names the scope)'}`).join('\n')}`;
 }

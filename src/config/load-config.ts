@@ -54,6 +54,10 @@ export interface Config {
     /** Whether `npm start` runs the API next to the authorization server. */
     readonly enabled: boolean;
   };
+  /** RFC 9126 §5: every authorization request must first be pushed to /oauth/par (clients can also opt in one by one). */
+  readonly parRequired: boolean;
+  /** RFC 8628 §3.2: seconds a device waits between token polls; sooner gets slow_down. */
+  readonly devicePollIntervalSeconds: number;
   readonly passwordHash: {
     /** Argon2id memory in KiB and passes (OWASP: 19 MiB, t=2, p=1 at the least). */
     readonly memoryKiB: number;
@@ -149,6 +153,8 @@ export function loadConfig(env: Env): Config {
 
   const trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'), false, problems);
   const apiEnabled = parseBoolean('API_ENABLED', read('API_ENABLED'), true, problems);
+  const parRequired = parseBoolean('PAR_REQUIRED', read('PAR_REQUIRED'), false, problems);
+  const devicePollIntervalSeconds = parseInteger('DEVICE_POLL_INTERVAL', read('DEVICE_POLL_INTERVAL'), 5, 1, 60, problems);
 
   if (problems.length > 0 || !issuer) throw new ConfigError(problems);
 
@@ -179,6 +185,8 @@ export function loadConfig(env: Env): Config {
       jwksUri: apiJwksUri,
       enabled: apiEnabled,
     },
+    parRequired,
+    devicePollIntervalSeconds,
     passwordHash: { memoryKiB, passes },
   });
 }

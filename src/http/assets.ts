@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Middleware } from 'koa';
 
-const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 
 /**
- * Serves the few files in views/assets (our stylesheet) from memory: no CDN, nothing
+ * Serves the few files in views/assets (our stylesheet and logo) from memory: no CDN, nothing
  * outside that folder, and a path that is not one of them falls through.
  */
 export function createAssetsMiddleware(deps: { assetsDir: string; mountPath: string; files: readonly string[] }): Middleware {

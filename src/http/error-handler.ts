@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import type { Views } from './views.js';
 import { setPageHeaders } from '../security/headers.js';
+import { errorPage, type StartAgain } from './error-page.js';
 
 interface ErrorLike {
   status?: number;
@@ -51,33 +52,16 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
       else deps.logger.debug({ error: out.error, path: ctx.path }, 'request rejected');
       ctx.status = out.status;
       if (ctx.accepts('json', 'html') === 'html') {
+        const startAgain = (err as { startAgain?: StartAgain } | undefined)?.startAgain;
+        const page = errorPage(out, deps.views.strings, { expired: out.error === 'interaction_expired', startAgain });
         setPageHeaders(ctx);
         ctx.type = 'html';
-        ctx.body = await deps.views.render('error', pageFor(out));
+        ctx.body = await deps.views.render(page.view, page.locals);
       } else {
         ctx.set('Cache-Control', 'no-store');
         ctx.body = { error: out.error, ...(out.description ? { error_description: out.description } : {}) };
       }
     }
     if (ctx.status === 503) ctx.set('Retry-After', RETRY_AFTER_SECONDS);
-  };
-}
-
-/** The error page's wording for an OAuth error (also used by the provider's renderError). */
-export function pageFor(out: { status: number; error: string; description: string }) {
-  if (out.status === 503) {
-    return { title: 'Temporarily unavailable', message: 'We cannot complete this right now. Please try again in a moment.', code: out.error, hint: '' };
-  }
-  if (out.status >= 500) {
-    return { title: 'Something went wrong', message: 'We could not complete your request. Please try again.', code: out.error, hint: '' };
-  }
-  if (out.status === 404) {
-    return { title: 'Page not found', message: 'There is nothing at this address.', code: '', hint: '' };
-  }
-  return {
-    title: 'We could not continue',
-    message: out.description || 'The request could not be completed.',
-    code: out.error,
-    hint: 'Go back to the application you came from and start again.',
   };
 }

@@ -4,21 +4,26 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.js';
+import type { SecondFactorService } from '../accounts/second-factor.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import { isFirstParty } from '../provider/client-metadata.js';
+import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
-import { safeHttpUrl } from '../provider/pages.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { setPageHeaders } from '../security/headers.js';
-import { describeScopes } from './scope-descriptions.js';
-import { InteractionExpiredError, loadInteraction, type Interaction } from './load-interaction.js';
+import { consentDetails } from './consent-details.js';
+import { FormRejectedError } from './form-rejected-error.js';
 import { grantConsent } from './grant-consent.js';
+import { InteractionExpiredError, loadInteraction, type Interaction } from './load-interaction.js';
+import { describeScopes } from './scope-descriptions.js';
+import { addSecondFactorStep } from './second-factor-step.js';
 
 export interface InteractionRouterDeps {
   /** The current provider: it is rebuilt when signing keys or resource servers change. */
   provider: { current(): Provider };
   accounts: AccountService;
+  secondFactor: SecondFactorService;
   views: Views;
   csrf: CsrfTokens;
   resourceServers: ResourceServerRegistry;
@@ -26,8 +31,6 @@ export interface InteractionRouterDeps {
   /** Where the routes live, e.g. "/interaction" (with the issuer's path in front, if any). */
   prefix: string;
 }
-
-const LOGIN_FAILED = 'Incorrect username or password.';
 
 /** Our login, consent and abort pages for oidc-provider interactions. */
 export function createInteractionRouter(deps: InteractionRouterDeps): Router {
@@ -37,11 +40,30 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   // Form bodies only, small: these routes take a username, a password and a decision.
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
 
-  const render = async (ctx: Context, name: string, locals: Record<string, unknown>) => {
-    setPageHeaders(ctx);
+  const { strings } = views;
+  const render = async (ctx: Context, name: string, locals: Record<string, unknown>, imageOrigins: string[] = []) => {
+    setPageHeaders(ctx, { imageOrigins });
     ctx.type = 'html';
     ctx.body = await views.render(name, locals);
   };
+  const findClient = async (clientId: unknown) => {
+    if (typeof clientId !== 'string' || clientId === '' || clientId.length > 256) return undefined;
+    return provider().Client.find(clientId).catch(() => undefined);
+  };
+
+  // An expired or unknown interaction leads back to the application the user came from: its id
+  // rides along in the page URL and in the forms, so we can name it even when the interaction is gone.
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof InteractionExpiredError && !error.startAgain) {
+        const hint = (ctx.request.body as Record<string, unknown> | undefined)?.['client_id'] ?? ctx.query['client_id'];
+        error.startAgain = startAgainFor(await findClient(hint), provider().issuer);
+      }
+      throw error;
+    }
+  });
 
   const finish = async (ctx: Context, result: InteractionResults, merge: boolean) => {
     const location = await provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
@@ -49,53 +71,59 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     ctx.redirect(location);
   };
 
-  const renderLogin = async (ctx: Context, interaction: Interaction, extra: { error?: string; username?: string } = {}) => {
-    const client = await provider().Client.find(String(interaction.params['client_id']));
+  const renderLogin = async (ctx: Context, interaction: Interaction, extra: { failed?: boolean; username?: string } = {}) => {
+    const client = await findClient(interaction.params['client_id']);
     await render(ctx, 'login', {
-      clientName: client?.clientName ?? client?.clientId ?? 'An application',
+      clientName: clientDisplayName(client, strings.common.anApplication),
+      clientId: client?.clientId ?? '',
       action: `${prefix}/${interaction.uid}/login`,
       abortAction: `${prefix}/${interaction.uid}/abort`,
       csrf: csrf.issue(interaction.uid),
-      error: extra.error ?? '',
+      failed: extra.failed ?? false,
       username: extra.username ?? String(interaction.params['login_hint'] ?? ''),
     });
   };
 
   const requireCsrf = (ctx: Context, interaction: Interaction) => {
     const body = ctx.request.body as Record<string, unknown> | undefined;
-    if (!csrf.verify(interaction.uid, body?.['csrf'])) {
-      ctx.throw(403, 'This form has expired or was not sent from our page. Go back and try again.');
-    }
+    if (!csrf.verify(interaction.uid, body?.['csrf'])) throw new FormRejectedError();
   };
+
+  const secondFactorStep = addSecondFactorStep(router, {
+    provider: deps.provider, secondFactor: deps.secondFactor, csrf, logger: deps.logger, prefix, forms, render, finish, requireCsrf,
+  });
 
   router.get('/:uid', async (ctx) => {
     const interaction = await loadInteraction(provider(), ctx);
     if (interaction.prompt.name === 'login') return renderLogin(ctx, interaction);
     if (interaction.prompt.name !== 'consent') throw new InteractionExpiredError();
 
-    const client = await provider().Client.find(String(interaction.params['client_id']));
+    const client = await findClient(interaction.params['client_id']);
     if (!client) throw new InteractionExpiredError();
     if (isFirstParty(client)) {
       // Our own applications: consent is implied (still recorded as a Grant).
       return finish(ctx, { consent: { grantId: await grantConsent(provider(), interaction) } }, true);
     }
-    const details = interaction.prompt.details as {
-      missingOIDCScope?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    const resourceScopes = Object.values(details.missingResourceScopes ?? {}).flat();
+    const { newScopes, previousScopes, resources } = await consentDetails(provider(), interaction);
     const account = interaction.session?.accountId ? await deps.accounts.findById(interaction.session.accountId) : undefined;
     const clientUri = safeHttpUrl(client.clientUri);
+    const logoUri = safeHttpUrl(client.logoUri);
+    const describe = (scopes: string[]) => describeScopes(scopes, deps.resourceServers.scopeDescriptions(), strings.scopes);
     await render(ctx, 'consent', {
-      clientName: client.clientName ?? client.clientId,
+      clientName: clientDisplayName(client, strings.common.anApplication),
+      clientId: client.clientId,
       clientUri,
       clientHost: clientUri ? new URL(clientUri).host : '',
+      logoUri,
+      policyUri: safeHttpUrl(client.policyUri),
+      tosUri: safeHttpUrl(client.tosUri),
       username: account?.username ?? '',
-      scopes: describeScopes([...(details.missingOIDCScope ?? []), ...resourceScopes], deps.resourceServers.scopeDescriptions()),
-      resources: Object.keys(details.missingResourceScopes ?? {}),
+      newScopes: describe(newScopes),
+      previousScopes: describe(previousScopes),
+      resources,
       action: `${prefix}/${interaction.uid}/consent`,
       csrf: csrf.issue(interaction.uid),
-    });
+    }, logoUri ? [new URL(logoUri).origin] : []);
   });
 
   router.post('/:uid/login', forms, async (ctx) => {
@@ -108,10 +136,10 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     if (!account) {
       deps.logger.info({ event: 'login.failed', interaction: interaction.uid }, 'login failed');
       ctx.status = 401;
-      return renderLogin(ctx, interaction, { error: LOGIN_FAILED, username });
+      return renderLogin(ctx, interaction, { failed: true, username });
     }
     deps.logger.info({ event: 'login.succeeded', accountId: account.id }, 'login succeeded');
-    await finish(ctx, { login: { accountId: account.id, amr: ['pwd'] } }, false);
+    await secondFactorStep.passwordAccepted(ctx, interaction, account);
   });
 
   router.post('/:uid/consent', forms, async (ctx) => {

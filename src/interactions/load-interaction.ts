@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { StartAgain } from '../http/error-page.js';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -9,6 +10,8 @@ export class InteractionExpiredError extends Error {
   readonly expose = true;
   readonly error = 'interaction_expired';
   readonly error_description = 'This sign-in page has expired. Go back to the application you came from and start again.';
+  /** Where the expired page sends the user, when we know which application they came from. */
+  startAgain: StartAgain | undefined;
 
   constructor() {
     super('interaction_expired');

@@ -1,24 +1,26 @@
-/** What each OIDC scope lets an application do, in the words the consent page uses. */
-export const OIDC_SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  openid: 'Know who you are when you sign in',
-  profile: 'See your name and username',
-  email: 'See your email address and whether it is verified',
-  offline_access: 'Keep this access when you are not using it (until you revoke it)',
-};
+import type { PageStrings } from '../http/strings/page-strings.js';
 
 export interface ScopeLine {
   name: string;
   description: string;
 }
 
-export function describeScopes(scopes: readonly string[], resourceScopes: ReadonlyMap<string, string>): ScopeLine[] {
+/**
+ * Each scope in plain words: OIDC scopes from the page strings, a resource server's scopes from
+ * its configuration, anything else by name.
+ */
+export function describeScopes(
+  scopes: readonly string[],
+  resourceScopes: ReadonlyMap<string, string>,
+  words: PageStrings['scopes'],
+): ScopeLine[] {
+  const known = words as Readonly<Record<string, string>>;
   return [...new Set(scopes)].map((name) => ({
     name,
-    description: OIDC_SCOPE_DESCRIPTIONS[name] ?? resourceScopes.get(name) ?? defaultScopeDescription(name),
+    description: (name !== 'unknown' && Object.hasOwn(known, name) ? known[name] : undefined)
+      // An empty description (`gatehouse resource create` without --describe) falls through too.
+      ?? (resourceScopes.get(name) || undefined)
+      // Plain text: the template escapes it.
+      ?? words.unknown.replace('{scope}', name),
   }));
-}
-
-/** What the consent page says for a scope nobody described. */
-export function defaultScopeDescription(scope: string): string {
-  return `Use the "${scope}" permission`;
 }

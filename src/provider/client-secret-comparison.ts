@@ -7,8 +7,8 @@ import { isHashedClientSecret, verifyHashedClientSecret } from '../clients/clien
  * compareClientSecret (awaited), the hook oidc-provider's author points to for hashed secrets.
  * Secrets stored in plain text (static configuration, dynamic registration) compare as before.
  *
- * A digest cannot key an HMAC, so client_secret_jwt and HS* signing stay disabled
- * (clientAuthMethods and the default signing algorithms in create-provider.ts).
+ * A digest cannot key an HMAC: a client whose secret is a digest may not use client_secret_jwt
+ * or HS* algorithms (client-metadata.ts refuses that metadata).
  */
 export function acceptHashedClientSecrets(provider: Provider): void {
   const prototype = provider.Client.prototype;

@@ -1,14 +1,22 @@
 import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { ConfigError } from '../config/config-error.js';
-import type { Config } from '../config/load-config.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { accountClaims, CLAIMS_BY_SCOPE } from '../accounts/claims.js';
+import type { Config, NodeEnv } from '../config/load-config.js';
 import type { Views } from '../http/views.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
+import type { ReplayCache } from '../store/replay-cache.js';
 import type { Store } from '../store/store.js';
+import { ACR_VALUES, SIGN_IN_CLAIMS } from './acr.js';
+import { backchannelLogoutFeature } from './backchannel-logout.js';
+import { CLIENT_AUTH_METHODS } from './client-authentication.js';
 import { acceptHashedClientSecrets } from './client-secret-comparison.js';
 import { extraClientMetadata } from './client-metadata.js';
+import { developmentLoopbackFetch } from './development-loopback-fetch.js';
+import { deviceFlowFeature, devicePolling } from './device-flow.js';
+import { dPoPFeature } from './dpop.js';
 import { createProviderPages } from './pages.js';
+import { pushedAuthorizationRequestsFeature } from './pushed-authorization.js';
 import { resourceIndicatorsFeature, type ResourceServerRegistry } from './resource-servers.js';
 import { INTERACTION_PATH, ROUTES } from './routes.js';
 import { OIDC_SCOPES } from './scopes.js';
@@ -17,6 +25,7 @@ import { ttl } from './ttl.js';
 
 export interface ProviderDeps {
   issuer: string;
+  env: NodeEnv;
   production: boolean;
   registration: Config['registration'];
   store: Store;
@@ -26,6 +35,12 @@ export interface ProviderDeps {
   resourceServers: ResourceServerRegistry;
   staticClients: readonly ClientMetadata[];
   views: Views;
+  /** Device-flow poll tracking (and anything else that must be accepted once). */
+  replayCache: ReplayCache;
+  /** PAR_REQUIRED: every authorization request must be pushed (RFC 9126 §5). */
+  parRequired: boolean;
+  /** RFC 8628 §3.2 polling interval in seconds. */
+  devicePollIntervalSeconds: number;
 }
 
 export { OIDC_SCOPES };
@@ -47,16 +62,23 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     },
-    // No client_secret_jwt: CLI-issued secrets are stored as digests, which cannot key an HMAC.
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     extraClientMetadata: extraClientMetadata(),
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    acrValues: [...ACR_VALUES],
+    ...withDefined({ fetch: developmentLoopbackFetch(deps.env) }),
     jwks: deps.secrets.signingKeys as Configuration['jwks'],
     cookies: {
       keys: deps.secrets.cookieKeys,
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+    claims: {
+      // oidc-provider's defaults, which this setting replaces: the session id and the issuer.
+      sid: null,
+      iss: null,
+      ...Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
+      openid: [...CLAIMS_BY_SCOPE.openid, ...SIGN_IN_CLAIMS],
+    },
     scopes: [...OIDC_SCOPES, ...deps.resourceServers.scopeDescriptions().keys()],
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
       const account = await deps.accounts.findById(sub);
@@ -64,7 +86,9 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       return { accountId: account.id, claims: () => accountClaims(account) as { sub: string } };
     },
     interactions: {
-      url: (_ctx, interaction) => `${basePath}${INTERACTION_PATH}/${interaction.uid}`,
+      // The client id rides along so that an expired page can still lead back to the application.
+      url: (_ctx, interaction) =>
+        `${basePath}${INTERACTION_PATH}/${interaction.uid}?client_id=${encodeURIComponent(String(interaction.params['client_id'] ?? ''))}`,
     },
     // RFC 9700 §2.1.1: PKCE for every client; oidc-provider v9 only implements S256.
     pkce: { required: () => true },
@@ -96,11 +120,16 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       registration: { enabled: deps.registration !== 'closed', initialAccessToken: deps.registration === 'initial-access-token' },
       registrationManagement: { enabled: deps.registration !== 'closed', rotateRegistrationAccessToken: true },
       resourceIndicators: resourceIndicatorsFeature(deps.resourceServers),
+      deviceFlow: deviceFlowFeature(deps.views),
+      pushedAuthorizationRequests: pushedAuthorizationRequestsFeature(deps.parRequired),
+      dPoP: dPoPFeature(),
+      backchannelLogout: backchannelLogoutFeature(),
     },
   };
 
   const provider = new Provider(deps.issuer, configuration);
   acceptHashedClientSecrets(provider);
+  provider.use(devicePolling({ replayCache: deps.replayCache, intervalSeconds: deps.devicePollIntervalSeconds }));
   const problems: string[] = [];
   for (const client of deps.staticClients) {
     // Client.find validates the metadata; a broken static client must stop the boot, not a login.
@@ -110,4 +139,9 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return provider;
+}
+
+/** Leaves out options that are undefined, so oidc-provider keeps its default for them. */
+function withDefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

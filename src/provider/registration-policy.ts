@@ -1,7 +1,9 @@
 import { errors } from 'oidc-provider';
 
 /** Grant types a dynamically registered client may ask for (no implicit, no password: OAuth 2.1). */
-export const REGISTRABLE_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const REGISTRABLE_GRANT_TYPES = [
+  'authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code',
+] as const;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 

@@ -15,5 +15,7 @@ export const ROUTES = {
 
 /** Our login/consent pages, relative to the issuer. */
 export const INTERACTION_PATH = '/interaction';
+/** Where people manage two-step verification, relative to the issuer. */
+export const ACCOUNT_SECURITY_PATH = '/account/security';
 /** Our stylesheet, relative to the issuer. */
 export const ASSETS_PATH = '/assets';

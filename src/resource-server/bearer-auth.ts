@@ -1,9 +1,12 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
+import { DPOP_ALGORITHMS, DpopProofError, type DpopProofVerifier } from './dpop-proof.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   client_id: string;
   scope?: string;
+  /** RFC 9449 §6.1: the thumbprint of the key a DPoP-bound token is bound to. */
+  cnf?: { jkt?: string };
 }
 
 export interface BearerAuthOptions {
@@ -12,34 +15,46 @@ export interface BearerAuthOptions {
   audience: string;
   /** Keys come only from the authorization server's JWKS, never from the token's header (jku, x5u, jwk). */
   keys: JWTVerifyGetKey;
+  /** Checks DPoP proofs (RFC 9449); without it, DPoP-bound tokens are refused. */
+  dpop?: DpopProofVerifier;
   /** Seconds of clock skew tolerated on exp/nbf/iat. */
   clockTolerance?: number;
   realm?: string;
 }
 
+type Scheme = 'Bearer' | 'DPoP';
+
 // RFC 9068 §4: reject any alg not expected; `none` and HMAC never verify here.
 const ALGORITHMS = ['ES256', 'RS256'];
 
 /**
- * RFC 6750 bearer-token authentication with RFC 9068 JWT access tokens. On success the verified
- * claims are in ctx.state.token.
+ * Access-token authentication for the protected API: RFC 9068 JWT access tokens sent with the
+ * RFC 6750 Bearer scheme, or, when DPoP-bound (`cnf.jkt`), with the RFC 9449 DPoP scheme and a
+ * proof of the bound key. A DPoP-bound token sent as Bearer is refused (§7.1), or it could be
+ * replayed by anyone who saw it. On success the verified claims are in ctx.state.token.
  */
 export function bearerAuth(options: BearerAuthOptions): Middleware {
   const realm = options.realm ?? options.audience;
+  const schemes: Scheme[] = options.dpop ? ['Bearer', 'DPoP'] : ['Bearer'];
 
   return async function authenticate(ctx, next) {
     // RFC 6750 §2.3 allows the query string; RFC 9700 §4.3.2 says not to. We refuse it.
     if (ctx.query['access_token'] !== undefined || (ctx.request as { body?: Record<string, unknown> }).body?.['access_token'] !== undefined) {
-      return challenge(ctx, 400, realm, 'invalid_request', 'Send the access token in the Authorization header, not the URL or body');
+      return challenge(ctx, 400, ['Bearer'], { realm, error: 'invalid_request', description: 'Send the access token in the Authorization header, not the URL or body' });
     }
     const header = ctx.get('Authorization');
-    if (!header) return challenge(ctx, 401, realm);
-    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
-    if (!match) return challenge(ctx, 401, realm, 'invalid_request', 'Use the Bearer authorization scheme');
+    if (!header) return challenge(ctx, 401, schemes, { realm });
+    const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+    const scheme: Scheme | undefined = match ? schemes.find((name) => name.toLowerCase() === match[1]!.toLowerCase()) : undefined;
+    if (!match || !scheme) {
+      return challenge(ctx, 401, schemes, { realm, error: 'invalid_request', description: `Use the ${schemes.join(' or ')} authorization scheme` });
+    }
+    const accessToken = match[2]!;
+    ctx.state['authScheme'] = scheme;
 
     let claims: AccessTokenClaims;
     try {
-      const { payload } = await jwtVerify<AccessTokenClaims>(match[1]!, options.keys, {
+      const { payload } = await jwtVerify<AccessTokenClaims>(accessToken, options.keys, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ALGORITHMS,
@@ -49,7 +64,29 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
       });
       claims = payload;
     } catch (error) {
-      return challenge(ctx, 401, realm, 'invalid_token', describe(error));
+      return challenge(ctx, 401, [scheme], { realm, error: 'invalid_token', description: describe(error) });
+    }
+
+    const boundThumbprint = claims.cnf?.jkt;
+    if (scheme === 'Bearer' && boundThumbprint !== undefined) {
+      return challenge(ctx, 401, ['DPoP'], { realm, error: 'invalid_token', description: 'This access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof' });
+    }
+    if (scheme === 'DPoP') {
+      if (typeof boundThumbprint !== 'string') {
+        return challenge(ctx, 401, ['DPoP'], { realm, error: 'invalid_token', description: 'This access token is not DPoP-bound: send it with the Bearer scheme' });
+      }
+      try {
+        await options.dpop!.verify({
+          proof: ctx.req.headers['dpop'],
+          method: ctx.method,
+          url: `${ctx.protocol}://${ctx.host}${ctx.path}`,
+          accessToken,
+          boundThumbprint,
+        });
+      } catch (error) {
+        if (!(error instanceof DpopProofError)) throw error;
+        return challenge(ctx, 401, ['DPoP'], { realm, error: 'invalid_dpop_proof', description: error.message });
+      }
     }
     ctx.state['token'] = claims;
     await next();
@@ -61,23 +98,41 @@ export function requireScopes(...required: string[]): Middleware {
   return async function checkScopes(ctx, next) {
     const granted = new Set(String((ctx.state['token'] as AccessTokenClaims | undefined)?.scope ?? '').split(' '));
     if (!required.every((scope) => granted.has(scope))) {
-      return challenge(ctx, 403, undefined, 'insufficient_scope', `This needs the scope: ${required.join(' ')}`, required.join(' '));
+      const scheme = (ctx.state['authScheme'] as Scheme | undefined) ?? 'Bearer';
+      return challenge(ctx, 403, [scheme], { error: 'insufficient_scope', description: `This needs the scope: ${required.join(' ')}`, scope: required.join(' ') });
     }
     await next();
   };
 }
 
-function challenge(ctx: Context, status: number, realm?: string, error?: string, description?: string, scope?: string): void {
-  const params = [
-    realm ? `realm="${quote(realm)}"` : undefined,
-    error ? `error="${error}"` : undefined,
-    description ? `error_description="${quote(description)}"` : undefined,
-    scope ? `scope="${quote(scope)}"` : undefined,
-  ].filter(Boolean);
+interface ChallengeParams {
+  realm?: string;
+  error?: string;
+  description?: string;
+  scope?: string;
+}
+
+/**
+ * One WWW-Authenticate challenge per scheme (RFC 9110 §11.6.1); the DPoP one lists the proof
+ * algorithms we accept (RFC 9449 §7.1).
+ */
+function challenge(ctx: Context, status: number, schemes: readonly Scheme[], params: ChallengeParams): void {
+  const common = [
+    params.realm ? `realm="${quote(params.realm)}"` : undefined,
+    params.error ? `error="${params.error}"` : undefined,
+    params.description ? `error_description="${quote(params.description)}"` : undefined,
+    params.scope ? `scope="${quote(params.scope)}"` : undefined,
+  ];
+  const challenges = schemes.map((scheme) => {
+    const list = [...common, scheme === 'DPoP' ? `algs="${DPOP_ALGORITHMS.join(' ')}"` : undefined].filter(Boolean);
+    return `${scheme}${list.length ? ` ${list.join(', ')}` : ''}`;
+  });
   ctx.status = status;
-  ctx.set('WWW-Authenticate', `Bearer${params.length ? ` ${params.join(', ')}` : ''}`);
+  ctx.set('WWW-Authenticate', challenges.join(', '));
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = error ? { error, ...(description ? { error_description: description } : {}) } : { error: 'unauthorized', error_description: 'An access token is required' };
+  ctx.body = params.error
+    ? { error: params.error, ...(params.description ? { error_description: params.description } : {}) }
+    : { error: 'unauthorized', error_description: 'An access token is required' };
 }
 
 function quote(value: string): string {

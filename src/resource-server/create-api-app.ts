@@ -3,10 +3,13 @@ import { bodyParser } from '@koa/bodyparser';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import Koa from 'koa';
 import type { Logger } from '../observability/logger.js';
+import { createMemoryReplayCache } from '../store/memory/memory-replay-cache.js';
+import type { ReplayCache } from '../store/replay-cache.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import type { Views } from '../http/views.js';
 import { createSecurityHeaders } from '../security/headers.js';
 import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
+import { createDpopProofVerifier } from './dpop-proof.js';
 
 export interface ApiAppDeps {
   issuer: string;
@@ -17,6 +20,10 @@ export interface ApiAppDeps {
   views: Views;
   /** For tests: a key source other than the remote JWKS. */
   keys?: JWTVerifyGetKey;
+  /** Remembers DPoP proof jtis; share one between instances behind a load balancer. Default: this process's memory. */
+  replayCache?: ReplayCache;
+  /** Behind a TLS-terminating proxy: take the scheme from X-Forwarded-Proto (DPoP proofs name https URLs). */
+  trustProxy?: boolean;
 }
 
 /** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
@@ -28,8 +35,28 @@ export function createApiApp(deps: ApiAppDeps): Koa {
     timeoutDuration: 2_000,
   });
   const app = new Koa();
+  app.proxy = deps.trustProxy ?? false;
   const router = new Router();
-  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys });
+  const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });
+  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop });
+
+  router.get('/healthz', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  // Ready when the authorization server's keys can be fetched: without them no token verifies.
+  router.get('/readyz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      const response = await fetch(deps.jwksUri, { signal: AbortSignal.timeout(2000) });
+      const jwks = response.ok ? await response.json() as { keys?: unknown[] } : undefined;
+      if (!jwks?.keys?.length) throw new Error(`JWKS answered ${response.status}`);
+      ctx.body = { status: 'ready', keys: jwks.keys.length };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', jwks_uri: deps.jwksUri };
+    }
+  });
 
   router.get('/', (ctx) => {
     ctx.body = {

@@ -15,13 +15,19 @@ export function createSecurityHeaders(deps: { hsts: boolean }): Middleware {
 }
 
 /**
- * The strict policy for pages we render: only our own stylesheet, no script at all, no framing.
- * form-action is left out on purpose: browsers apply it to the redirect that follows the consent
- * POST, which goes to the client's redirect_uri on another origin.
+ * The strict policy for pages we render: only our own stylesheet and images, no script at all,
+ * no framing. form-action is left out on purpose: browsers apply it to the redirect that follows
+ * the consent POST, which goes to the client's redirect_uri on another origin.
  */
-export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+export const PAGE_CSP = pageCsp();
 
-export function setPageHeaders(ctx: Context): void {
-  ctx.set('Content-Security-Policy', PAGE_CSP);
+/** PAGE_CSP, with images also allowed from these origins (a client's registered logo). */
+export function pageCsp(imageOrigins: readonly string[] = []): string {
+  const images = ["'self'", 'data:', ...imageOrigins.filter((origin) => /^https?:\/\/[a-z0-9.\-[\]:]+$/i.test(origin))];
+  return `default-src 'none'; style-src 'self'; img-src ${images.join(' ')}; base-uri 'none'; frame-ancestors 'none'`;
+}
+
+export function setPageHeaders(ctx: Context, options: { imageOrigins?: readonly string[] } = {}): void {
+  ctx.set('Content-Security-Policy', options.imageOrigins?.length ? pageCsp(options.imageOrigins) : PAGE_CSP);
   ctx.set('Cache-Control', 'no-store');
 }

@@ -35,12 +35,18 @@ export async function authorize(
     username?: string;
     password?: string;
     decision?: 'allow' | 'deny';
+    /** Push the request to /oauth/par first (RFC 9126) and send only its request_uri. */
+    par?: boolean;
+    /** Bind the code to this DPoP key (RFC 9449 §10, dpop_jkt), with PAR. */
+    dpop?: client.DPoPHandle;
+    /** Answers the two-step verification page, if shown (a code from the app or a recovery code). */
+    secondFactorCode?: () => string;
   },
 ): Promise<AuthorizationResult> {
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
+  const parameters = {
     redirect_uri: options.redirectUri,
     scope: options.scope,
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
@@ -49,12 +55,18 @@ export async function authorize(
     nonce,
     ...(options.resource ? { resource: options.resource } : {}),
     ...options.extra,
-  });
+  };
+  const url = options.par
+    ? await client.buildAuthorizationUrlWithPAR(config, parameters, options.dpop ? { DPoP: options.dpop } : undefined)
+    : client.buildAuthorizationUrl(config, parameters);
   const redirectOrigin = new URL(options.redirectUri).origin;
   const atClient = (next: URL) => next.origin === redirectOrigin;
   let page: Page = await browser.open(url, atClient);
   if (page.html.includes('/login"')) {
     page = await browser.submit(page, '/login', { username: options.username ?? 'demo', password: options.password ?? 'demo' }, atClient);
+  }
+  if (page.html.includes('/second-factor"') && options.secondFactorCode) {
+    page = await browser.submit(page, '/second-factor', { code: options.secondFactorCode() }, atClient);
   }
   if (page.html.includes('/consent"')) {
     page = await browser.submit(page, '/consent', { decision: options.decision ?? 'allow' }, atClient);
@@ -74,6 +86,6 @@ export async function signIn(
     pkceCodeVerifier: result.codeVerifier,
     expectedState: result.state,
     expectedNonce: result.nonce,
-  });
+  }, undefined, options.dpop ? { DPoP: options.dpop } : undefined);
   return { tokens, browser, result };
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateClientSecret, hashClientSecret } from '../../src/clients/client-secret.js';
+import { ConfigError } from '../../src/config/config-error.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 
 const SECRET = generateClientSecret();
@@ -46,5 +47,17 @@ describe('client secrets stored as SHA-256 digests', () => {
     expect(withDigest.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(await withDigest.json()).toEqual(await wrong.json());
+  });
+});
+
+describe('a static client whose secret is a digest', () => {
+  it('cannot be configured for client_secret_jwt, which needs the secret itself: the boot says so', async () => {
+    const file = join(dir, 'jwt-clients.json');
+    await writeFile(file, JSON.stringify([
+      { client_id: 'hashed-jwt', client_secret: DIGEST, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_jwt' },
+    ]));
+    const error = await startTestGatehouse({ CLIENTS_FILE: file }).then(async (started) => { await started.close(); return undefined; }, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/client "hashed-jwt": a client whose secret is stored as a digest cannot use token_endpoint_auth_method client_secret_jwt/);
   });
 });

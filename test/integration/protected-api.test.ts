@@ -67,10 +67,11 @@ describe('the protected API', () => {
     expect(await response.json()).toMatchObject({ sub: 'user-1', client_id: 'c1' });
   });
 
-  it('asks for a token (401, Bearer challenge without error code) when none is sent', async () => {
+  it('asks for a token (401, Bearer and DPoP challenges without error code) when none is sent', async () => {
     const response = await get('/protected');
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${AUDIENCE}"`);
+    // Both schemes are offered (RFC 9110 §11.6.1); the DPoP one names the proof algorithms (RFC 9449 §7.1).
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${AUDIENCE}", DPoP realm="${AUDIENCE}", algs="ES256 Ed25519 EdDSA"`);
   });
 
   it('rejects an expired token', async () => {

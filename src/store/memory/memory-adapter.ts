@@ -31,7 +31,7 @@ export class MemoryModelTable {
     const previous = this.#live(key);
     if (previous && isCreateOnly(model)) throw replayDetectedError();
     const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
-    const stored = structuredClone(payload);
+    const stored = copy(payload);
     // A consumed mark is sticky: rewriting a record never makes it usable again.
     if (previous?.payload.consumed && !stored.consumed) stored.consumed = previous.payload.consumed;
     this.#entries.set(key, { payload: stored, expiresAt });
@@ -119,7 +119,7 @@ export class MemoryModelTable {
 
   #read(key: string): AdapterPayload | undefined {
     const entry = this.#live(key);
-    return entry ? structuredClone(entry.payload) : undefined;
+    return entry ? copy(entry.payload) : undefined;
   }
 
   #delete(key: string): void {
@@ -136,6 +136,15 @@ export class MemoryModelTable {
     if (uid && this.#byUid.get(`${model}:${uid}`) === key) this.#byUid.delete(`${model}:${uid}`);
     if (userCode && this.#byUserCode.get(`${model}:${userCode}`) === key) this.#byUserCode.delete(`${model}:${userCode}`);
   }
+}
+
+/**
+ * Records are copied the way a shared store would keep them: as JSON. (structuredClone would
+ * also do, except that its objects come from another realm under a VM sandbox such as jest's,
+ * and oidc-provider's `constructor === Object` checks then reject a client's stored jwks.)
+ */
+function copy(payload: AdapterPayload): AdapterPayload {
+  return JSON.parse(JSON.stringify(payload)) as AdapterPayload;
 }
 
 export function createMemoryAdapterFactory(table: MemoryModelTable): AdapterFactory {

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+
+/** Signed with the cookie keys; holds the account id, an expiry and a nonce that CSRF tokens are bound to. */
+const SESSION_COOKIE = 'gatehouse.account';
+/** Before signing in: a nonce for the sign-in form's CSRF token. */
+const FORM_COOKIE = 'gatehouse.account_form';
+/** Short on purpose: these pages change how the account is protected. */
+export const ACCOUNT_SESSION_SECONDS = 15 * 60;
+
+export interface AccountSession {
+  accountId: string;
+  nonce: string;
+}
+
+/** The account pages' own small session, separate from the authorization server's. */
+export function createAccountSessions(deps: { path: string }) {
+  const options = (ctx: Context, maxAgeSeconds?: number) => ({
+    signed: true, httpOnly: true, sameSite: 'strict' as const, secure: ctx.secure, path: deps.path, overwrite: true,
+    ...(maxAgeSeconds ? { maxAge: maxAgeSeconds * 1000 } : {}),
+  });
+
+  return {
+    current(ctx: Context): AccountSession | undefined {
+      const [accountId, expires, nonce] = (ctx.cookies.get(SESSION_COOKIE, { signed: true }) ?? '').split('.');
+      return accountId && nonce && Number(expires) > Date.now() / 1000 ? { accountId, nonce } : undefined;
+    },
+    start(ctx: Context, accountId: string): void {
+      const expires = Math.floor(Date.now() / 1000) + ACCOUNT_SESSION_SECONDS;
+      ctx.cookies.set(SESSION_COOKIE, `${accountId}.${expires}.${randomBytes(16).toString('base64url')}`, options(ctx, ACCOUNT_SESSION_SECONDS));
+      ctx.cookies.set(FORM_COOKIE, null, options(ctx));
+    },
+    end(ctx: Context): void {
+      ctx.cookies.set(SESSION_COOKIE, null, options(ctx));
+    },
+    /** The sign-in form's nonce, created when the form is first shown. */
+    formNonce(ctx: Context, create: boolean): string | undefined {
+      const existing = ctx.cookies.get(FORM_COOKIE, { signed: true });
+      if (existing || !create) return existing;
+      const nonce = randomBytes(16).toString('base64url');
+      ctx.cookies.set(FORM_COOKIE, nonce, options(ctx, 30 * 60));
+      return nonce;
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { AccountRecord } from '../accounts/account-repository.js';
+import { normalizeUsername } from '../accounts/account-repository.js';
+import type { AccountService } from '../accounts/account-service.js';
+import type { CodeCheck, SecondFactorService } from '../accounts/second-factor.js';
+import type { Views } from '../http/views.js';
+import type { Logger } from '../observability/logger.js';
+import type { CsrfTokens } from '../security/csrf.js';
+import { setPageHeaders } from '../security/headers.js';
+import { createAccountSessions, type AccountSession } from './account-session.js';
+import { qrCodeDataUrl } from './qr-code.js';
+import { createSignInThrottle } from './sign-in-throttle.js';
+
+export interface AccountSecurityDeps {
+  accounts: AccountService;
+  secondFactor: SecondFactorService;
+  views: Views;
+  csrf: CsrfTokens;
+  logger: Logger;
+  /** Where the pages live, e.g. "/account/security" (with the issuer's path in front, if any). */
+  prefix: string;
+}
+
+const SIGN_IN_FAILED = 'Incorrect username or password.';
+
+/**
+ * /account/security: where people turn two-step verification on and off. It has its own sign-in
+ * (password, then the current code once an authenticator is set up) and a 15-minute session, so
+ * it depends on no application. Every form carries a CSRF token bound to that session.
+ */
+export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
+  const { views, csrf, prefix, secondFactor } = deps;
+  const router = new Router({ prefix });
+  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const sessions = createAccountSessions({ path: prefix });
+  // Per address and username, and per address alone: 10 and 50 failures per 15 minutes.
+  const perAccount = createSignInThrottle({ maxFailures: 10, windowMs: 15 * 60_000 });
+  const perAddress = createSignInThrottle({ maxFailures: 50, windowMs: 15 * 60_000 });
+
+  const render = async (ctx: Context, name: string, locals: Record<string, unknown>) => {
+    setPageHeaders(ctx);
+    ctx.type = 'html';
+    ctx.body = await views.render(name, { prefix, ...locals });
+  };
+  const field = (ctx: Context, name: string, max: number) => {
+    const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+    return typeof value === 'string' ? value.slice(0, max) : '';
+  };
+  const refuseForgedForm = (ctx: Context, purpose: string) => {
+    if (!csrf.verify(purpose, (ctx.request.body as Record<string, unknown> | undefined)?.['csrf'])) {
+      ctx.throw(403, 'This form has expired or was not sent from our page. Go back and try again.');
+    }
+  };
+  const seeOther = (ctx: Context, path = '') => {
+    ctx.status = 303;
+    ctx.redirect(`${prefix}${path}`);
+  };
+
+  const renderSignIn = async (ctx: Context, extra: { error?: string; username?: string; askCode?: boolean } = {}) => {
+    const nonce = sessions.formNonce(ctx, true)!;
+    await render(ctx, 'account-sign-in', {
+      action: `${prefix}/sign-in`, csrf: csrf.issue(`account-sign-in:${nonce}`),
+      error: extra.error ?? '', username: extra.username ?? '', askCode: extra.askCode ?? false,
+    });
+  };
+  const renderOverview = async (ctx: Context, session: AccountSession, account: AccountRecord, notice = '', error = '') => {
+    await render(ctx, 'account-security', {
+      username: account.username,
+      enrolled: secondFactor.isEnrolled(account),
+      enrolledOn: account.secondFactor ? new Date(account.secondFactor.enrolledAt * 1000).toISOString().slice(0, 10) : '',
+      recoveryCodesLeft: account.secondFactor?.recoveryCodeHashes.length ?? 0,
+      csrf: csrf.issue(`account:${session.nonce}`),
+      notice,
+      error,
+    });
+  };
+  /** The signed-in account, or undefined after answering with the sign-in page. */
+  const signedIn = async (ctx: Context): Promise<{ session: AccountSession; account: AccountRecord } | undefined> => {
+    const session = sessions.current(ctx);
+    const account = session ? await deps.accounts.findById(session.accountId) : undefined;
+    if (session && account && !account.disabled) return { session, account };
+    if (session) sessions.end(ctx);
+    if (ctx.method === 'GET') await renderSignIn(ctx);
+    else seeOther(ctx);
+    return undefined;
+  };
+  const codeProblem = (ctx: Context, check: Exclude<CodeCheck, { ok: true }>): string => {
+    if (check.reason === 'locked') {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(check.retryAfterSeconds));
+      return `Too many wrong codes. Try again in ${Math.ceil(check.retryAfterSeconds / 60)} minutes.`;
+    }
+    ctx.status = 401;
+    return 'That code is not right. Check your authenticator app and try again.';
+  };
+
+  router.get('/', async (ctx) => {
+    const current = await signedIn(ctx);
+    if (current) await renderOverview(ctx, current.session, current.account);
+  });
+
+  router.post('/sign-in', forms, async (ctx) => {
+    refuseForgedForm(ctx, `account-sign-in:${sessions.formNonce(ctx, false) ?? ''}`);
+    const username = field(ctx, 'username', 256);
+    const keys = [`${ctx.ip}|${normalizeUsername(username)}`, ctx.ip] as const;
+    const wait = Math.max(perAccount.retryAfter(keys[0]), perAddress.retryAfter(keys[1]));
+    if (wait > 0) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(wait));
+      return renderSignIn(ctx, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, username });
+    }
+    const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
+    if (!account) {
+      perAccount.recordFailure(keys[0]);
+      perAddress.recordFailure(keys[1]);
+      deps.logger.info({ event: 'account_security.sign_in.failed' }, 'account page sign-in failed');
+      ctx.status = 401;
+      return renderSignIn(ctx, { error: SIGN_IN_FAILED, username });
+    }
+    if (secondFactor.isEnrolled(account)) {
+      const code = field(ctx, 'code', 64);
+      if (!code) {
+        ctx.status = 401;
+        return renderSignIn(ctx, { error: 'Enter the code from your authenticator app, or a recovery code.', username, askCode: true });
+      }
+      const check = await secondFactor.check(account.id, code);
+      if (!check.ok) return renderSignIn(ctx, { error: codeProblem(ctx, check), username, askCode: true });
+    }
+    perAccount.reset(keys[0]);
+    sessions.start(ctx, account.id);
+    deps.logger.info({ event: 'account_security.sign_in.succeeded', accountId: account.id }, 'account page sign-in');
+    seeOther(ctx);
+  });
+
+  router.post('/sign-out', forms, async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return;
+    refuseForgedForm(ctx, `account:${current.session.nonce}`);
+    sessions.end(ctx);
+    seeOther(ctx);
+  });
+
+  router.get('/authenticator', async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return;
+    if (secondFactor.isEnrolled(current.account)) return seeOther(ctx);
+    const { secret, uri } = secondFactor.newSecret(current.account);
+    await renderEnrolment(ctx, current.session, secret, uri);
+  });
+
+  const renderEnrolment = async (ctx: Context, session: AccountSession, secret: string, uri: string, error = '') => {
+    await render(ctx, 'account-authenticator', {
+      action: `${prefix}/authenticator`,
+      csrf: csrf.issue(`account:${session.nonce}`),
+      // Binds the secret shown to this session: the form cannot enrol a secret of someone else's choosing.
+      enrolment: csrf.issue(`account-enrol:${session.nonce}:${secret}`),
+      secret,
+      secretGroups: secret.match(/.{1,4}/g)!.join(' '),
+      qrCode: await qrCodeDataUrl(uri),
+      error,
+    });
+  };
+
+  router.post('/authenticator', forms, async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return;
+    const { session, account } = current;
+    refuseForgedForm(ctx, `account:${session.nonce}`);
+    const secret = field(ctx, 'secret', 64);
+    if (!csrf.verify(`account-enrol:${session.nonce}:${secret}`, field(ctx, 'enrolment', 128))) {
+      ctx.throw(403, 'This form has expired or was not sent from our page. Go back and try again.');
+    }
+    if (secondFactor.isEnrolled(account)) return seeOther(ctx);
+    const enrolled = await secondFactor.enrol(account.id, secret, field(ctx, 'code', 64));
+    if (!enrolled) {
+      ctx.status = 400;
+      return renderEnrolment(ctx, session, secret, secondFactor.uriFor(account, secret), 'That code is not right. Check the time on your phone and try the newest code.');
+    }
+    deps.logger.info({ event: 'account_security.second_factor.enrolled', accountId: account.id }, 'authenticator app enrolled');
+    await render(ctx, 'account-recovery-codes', { recoveryCodes: enrolled.recoveryCodes });
+  });
+
+  router.post('/authenticator/remove', forms, async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return;
+    const { session, account } = current;
+    refuseForgedForm(ctx, `account:${session.nonce}`);
+    const check = await secondFactor.check(account.id, field(ctx, 'code', 64));
+    if (!check.ok) {
+      if (check.reason === 'not_enrolled') return seeOther(ctx);
+      return renderOverview(ctx, session, account, '', codeProblem(ctx, check));
+    }
+    await secondFactor.reset(account.id);
+    deps.logger.info({ event: 'account_security.second_factor.removed', accountId: account.id }, 'authenticator app removed');
+    await renderOverview(ctx, session, (await deps.accounts.findById(account.id))!, 'Two-step verification is off. Your recovery codes no longer work.');
+  });
+
+  return router;
+}

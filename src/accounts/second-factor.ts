@@ -1,0 +1,122 @@
+import type { AccountRecord, AccountRepository, SecondFactorRecord } from './account-repository.js';
+import { findRecoveryCode, generateRecoveryCodes } from './recovery-codes.js';
+import { generateTotpSecret, matchTotp, otpauthUri } from './totp.js';
+
+/** Wrong codes in a row before checking pauses, and for how long (seconds). */
+export const MAX_FAILED_ATTEMPTS = 5;
+export const LOCK_SECONDS = 15 * 60;
+
+export type CodeCheck =
+  | { ok: true; method: 'totp' | 'recovery_code'; recoveryCodesLeft: number }
+  | { ok: false; reason: 'wrong_code' | 'not_enrolled' }
+  | { ok: false; reason: 'locked'; retryAfterSeconds: number };
+
+export interface SecondFactorService {
+  isEnrolled(account: AccountRecord): boolean;
+  /** A new secret and the otpauth:// URI for the QR code; nothing is stored until `enrol`. */
+  newSecret(account: AccountRecord): { secret: string; uri: string };
+  /** The otpauth:// URI for a secret being enrolled. */
+  uriFor(account: AccountRecord, secret: string): string;
+  /**
+   * Stores the authenticator once the user proves it works with a code for `secret`. Returns the
+   * recovery codes, in clear for the only time, or undefined when the code is wrong.
+   */
+  enrol(accountId: string, secret: string, code: string): Promise<{ recoveryCodes: string[] } | undefined>;
+  /** Checks a code from the app or a recovery code (which is then spent), counting wrong ones. */
+  check(accountId: string, code: string): Promise<CodeCheck>;
+  /** Removes the second factor (the admin CLI, or the user with a valid code). */
+  reset(accountId: string): Promise<boolean>;
+}
+
+/**
+ * The authenticator-app second factor. Checks of one account run one at a time in this process
+ * (read, compare, write back), so a code cannot be accepted twice by racing two requests here.
+ */
+export function createSecondFactorService(deps: {
+  repository: AccountRepository;
+  /** What authenticator apps show above the code (the issuer's host name). */
+  issuer: string;
+  now?: () => number;
+}): SecondFactorService {
+  const { repository } = deps;
+  const now = deps.now ?? Date.now;
+  const queues = new Map<string, Promise<unknown>>();
+
+  const serialized = <T>(accountId: string, task: () => Promise<T>): Promise<T> => {
+    const previous = queues.get(accountId) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.catch(() => undefined);
+    queues.set(accountId, settled);
+    void settled.then(() => {
+      if (queues.get(accountId) === settled) queues.delete(accountId);
+    });
+    return run;
+  };
+
+  const save = (account: AccountRecord, secondFactor: SecondFactorRecord | undefined) =>
+    repository.update({ ...account, secondFactor });
+
+  return {
+    isEnrolled: (account) => account.secondFactor !== undefined,
+
+    newSecret(account) {
+      const secret = generateTotpSecret();
+      return { secret, uri: otpauthUri({ issuer: deps.issuer, accountName: account.username, secret }) };
+    },
+    uriFor: (account, secret) => otpauthUri({ issuer: deps.issuer, accountName: account.username, secret }),
+
+    enrol: (accountId, secret, code) => serialized(accountId, async () => {
+      const account = await repository.findById(accountId);
+      if (!account) return undefined;
+      const step = matchTotp(secret, code, now());
+      if (step === undefined) return undefined;
+      const { codes, hashes } = generateRecoveryCodes();
+      await save(account, {
+        totpSecret: secret,
+        enrolledAt: Math.floor(now() / 1000),
+        lastUsedStep: step,
+        recoveryCodeHashes: hashes,
+        failedAttempts: 0,
+      });
+      return { recoveryCodes: codes };
+    }),
+
+    check: (accountId, code) => serialized(accountId, async (): Promise<CodeCheck> => {
+      const account = await repository.findById(accountId);
+      const factor = account?.secondFactor;
+      if (!account || !factor) return { ok: false, reason: 'not_enrolled' };
+      const nowSeconds = Math.floor(now() / 1000);
+      if (factor.lockedUntil !== undefined && factor.lockedUntil > nowSeconds) {
+        return { ok: false, reason: 'locked', retryAfterSeconds: factor.lockedUntil - nowSeconds };
+      }
+      const step = matchTotp(factor.totpSecret, code, now(), factor.lastUsedStep);
+      if (step !== undefined) {
+        await save(account, { ...factor, lastUsedStep: step, failedAttempts: 0, lockedUntil: undefined });
+        return { ok: true, method: 'totp', recoveryCodesLeft: factor.recoveryCodeHashes.length };
+      }
+      const index = findRecoveryCode(code, factor.recoveryCodeHashes);
+      if (index !== -1) {
+        const recoveryCodeHashes = factor.recoveryCodeHashes.filter((_, i) => i !== index);
+        await save(account, { ...factor, recoveryCodeHashes, failedAttempts: 0, lockedUntil: undefined });
+        return { ok: true, method: 'recovery_code', recoveryCodesLeft: recoveryCodeHashes.length };
+      }
+      const failedAttempts = factor.failedAttempts + 1;
+      const locked = failedAttempts % MAX_FAILED_ATTEMPTS === 0;
+      await save(account, { ...factor, failedAttempts, lockedUntil: locked ? nowSeconds + LOCK_SECONDS : factor.lockedUntil });
+      return locked ? { ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS } : { ok: false, reason: 'wrong_code' };
+    }),
+
+    reset: (accountId) => resetSecondFactor(repository, accountId),
+  };
+}
+
+/**
+ * Removes an account's second factor (lost phone and recovery codes): the next sign-in asks for
+ * the password only. For the admin CLI. False when there is no such account or nothing to remove.
+ */
+export async function resetSecondFactor(repository: AccountRepository, accountId: string): Promise<boolean> {
+  const account = await repository.findById(accountId);
+  if (!account?.secondFactor) return false;
+  await repository.update({ ...account, secondFactor: undefined });
+  return true;
+}

@@ -1,0 +1,39 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './config/config-error.js';
+import { createViews } from './http/views.js';
+import { createLogger } from './observability/logger.js';
+import { createApiApp } from './resource-server/create-api-app.js';
+import { loadApiConfig } from './resource-server/load-api-config.js';
+
+// Entry point for the protected API on its own (docker compose's `api` service); `npm start`
+// runs the same API inside the authorization server's process unless API_ENABLED=false.
+let config;
+try {
+  config = loadApiConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger({ level: config.logLevel }).child({ service: 'gatehouse-api' });
+const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.meta.url)), assetsPath: '', cache: true });
+const app = createApiApp({ issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views });
+const server = createServer(app.callback());
+server.headersTimeout = 10_000;
+server.requestTimeout = 30_000;
+server.listen(config.port, config.host);
+await once(server, 'listening');
+logger.info({ audience: config.audience, jwksUri: config.jwksUri }, `protected API is up on ${config.host}:${config.port}`);
+
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 5000).unref();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,11 @@
+/**
+ * Remembers short-lived keys (DPoP proof jtis, device-flow polls) so that the same key is
+ * accepted once per lifetime. `claim` must be atomic: of two concurrent claims of one key,
+ * exactly one gets true. Implementations: memory/ (one process) and, with a shared store,
+ * one backed by it (Redis: SET key 1 NX PX ttl).
+ */
+export interface ReplayCache {
+  /** True when the key was not held; it is then held for `ttlMs` milliseconds. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadApiConfig } from '../../src/resource-server/load-api-config.js';
+
+describe('loadApiConfig (the API on its own)', () => {
+  it('reads the same variables as the built-in API, with the issuer\'s JWKS by default', () => {
+    expect(loadApiConfig({ ISSUER: 'http://localhost:3000/', API_PORT: '4001', HOST: '0.0.0.0' })).toEqual({
+      host: '0.0.0.0', port: 4001, issuer: 'http://localhost:3000', audience: 'http://localhost:4001',
+      jwksUri: 'http://localhost:3000/oauth/jwks', logLevel: 'info',
+    });
+  });
+
+  it('needs no keys or store settings, even in production', () => {
+    expect(loadApiConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', API_AUDIENCE: 'https://api.example.com' }))
+      .toMatchObject({ audience: 'https://api.example.com', jwksUri: 'https://id.example.com/oauth/jwks' });
+  });
+
+  it('reports every bad value at once', () => {
+    const error = (() => {
+      try {
+        loadApiConfig({ API_PORT: 'x', ISSUER: 'nope', API_JWKS_URI: 'file:///etc/passwd' });
+      } catch (thrown) {
+        return thrown;
+      }
+      throw new Error('expected loadApiConfig to refuse this environment');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual(['API_PORT', 'ISSUER', 'API_JWKS_URI']);
+  });
+});

@@ -1,0 +1,87 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import type { AccountRecord } from '../../src/accounts/account-repository.js';
+import { createSecondFactorService, LOCK_SECONDS, MAX_FAILED_ATTEMPTS, resetSecondFactor, type SecondFactorService } from '../../src/accounts/second-factor.js';
+import { totpAt } from '../../src/accounts/totp.js';
+import { createMemoryAccountRepository } from '../../src/store/memory/memory-account-repository.js';
+
+const ACCOUNT: AccountRecord = { id: 'u1', username: 'ada', passwordHash: 'x', createdAt: 0 };
+
+let clock: number;
+let repository: ReturnType<typeof createMemoryAccountRepository>;
+let service: SecondFactorService;
+
+beforeEach(async () => {
+  clock = 1_700_000_000_000;
+  repository = createMemoryAccountRepository();
+  await repository.create(ACCOUNT);
+  service = createSecondFactorService({ repository, issuer: 'Gatehouse', now: () => clock });
+});
+
+async function enrolled(): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const { secret } = service.newSecret(ACCOUNT);
+  const result = await service.enrol(ACCOUNT.id, secret, totpAt(secret, clock));
+  clock += 30_000;
+  return { secret, recoveryCodes: result!.recoveryCodes };
+}
+
+describe('the authenticator-app second factor', () => {
+  it('enrols only with a right code for the new secret, and keeps the record plain JSON', async () => {
+    const { secret, uri } = service.newSecret(ACCOUNT);
+    expect(uri).toContain(`secret=${secret}`);
+    const wrong = totpAt(secret, clock).replace(/\d$/, (digit) => String((Number(digit) + 1) % 10));
+    expect(await service.enrol(ACCOUNT.id, secret, wrong)).toBeUndefined();
+    expect((await repository.findById(ACCOUNT.id))!.secondFactor).toBeUndefined();
+
+    const result = await service.enrol(ACCOUNT.id, secret, totpAt(secret, clock));
+    expect(result!.recoveryCodes).toHaveLength(10);
+    const stored = (await repository.findById(ACCOUNT.id))!;
+    expect(service.isEnrolled(stored)).toBe(true);
+    expect(JSON.parse(JSON.stringify(stored))).toEqual(stored);
+    expect(JSON.stringify(stored)).not.toContain(result!.recoveryCodes[0]);
+  });
+
+  it('accepts a code once: the enrolment code and a sign-in code cannot be used again', async () => {
+    const { secret } = service.newSecret(ACCOUNT);
+    const enrolmentCode = totpAt(secret, clock);
+    await service.enrol(ACCOUNT.id, secret, enrolmentCode);
+    expect(await service.check(ACCOUNT.id, enrolmentCode)).toEqual({ ok: false, reason: 'wrong_code' });
+    clock += 30_000;
+    const code = totpAt(secret, clock);
+    expect(await service.check(ACCOUNT.id, code)).toMatchObject({ ok: true, method: 'totp' });
+    expect(await service.check(ACCOUNT.id, code)).toEqual({ ok: false, reason: 'wrong_code' });
+  });
+
+  it('accepts the same code only once even when two checks race', async () => {
+    const { secret } = await enrolled();
+    const code = totpAt(secret, clock);
+    const results = await Promise.all([service.check(ACCOUNT.id, code), service.check(ACCOUNT.id, code)]);
+    expect(results.filter((result) => result.ok)).toHaveLength(1);
+  });
+
+  it('accepts each recovery code once', async () => {
+    const { recoveryCodes } = await enrolled();
+    expect(await service.check(ACCOUNT.id, recoveryCodes[0]!)).toEqual({ ok: true, method: 'recovery_code', recoveryCodesLeft: 9 });
+    expect(await service.check(ACCOUNT.id, recoveryCodes[0]!)).toEqual({ ok: false, reason: 'wrong_code' });
+  });
+
+  it(`pauses checking for ${LOCK_SECONDS / 60} minutes after ${MAX_FAILED_ATTEMPTS} wrong codes in a row, even a right code`, async () => {
+    const { secret } = await enrolled();
+    for (let attempt = 1; attempt < MAX_FAILED_ATTEMPTS; attempt++) {
+      expect(await service.check(ACCOUNT.id, '000000')).toEqual({ ok: false, reason: 'wrong_code' });
+    }
+    expect(await service.check(ACCOUNT.id, '000000')).toEqual({ ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS });
+    expect(await service.check(ACCOUNT.id, totpAt(secret, clock))).toMatchObject({ ok: false, reason: 'locked' });
+    clock += LOCK_SECONDS * 1000;
+    expect(await service.check(ACCOUNT.id, totpAt(secret, clock))).toMatchObject({ ok: true });
+    expect((await repository.findById(ACCOUNT.id))!.secondFactor!.failedAttempts).toBe(0);
+  });
+
+  it('is removed by resetSecondFactor (for the admin CLI)', async () => {
+    await enrolled();
+    expect(await resetSecondFactor(repository, ACCOUNT.id)).toBe(true);
+    expect((await repository.findById(ACCOUNT.id))!.secondFactor).toBeUndefined();
+    expect(await resetSecondFactor(repository, ACCOUNT.id)).toBe(false);
+    expect(await resetSecondFactor(repository, 'nobody')).toBe(false);
+    expect(await service.check(ACCOUNT.id, '123456')).toEqual({ ok: false, reason: 'not_enrolled' });
+  });
+});
