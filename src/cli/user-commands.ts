@@ -82,6 +82,18 @@ export const userCommands: CommandGroup = {
         context.print({ username: account.username, password_changed: true }, `Changed the password of ${account.username}.`);
       },
     },
+    {
+      name: 'reset-second-factor',
+      summary: 'Remove a user\'s authenticator app and recovery codes (a lost phone): they sign in with their password and may enrol again.',
+      args: ['USERNAME'],
+      async run(context, { args }) {
+        const account = await requireUser(context, args[0]!);
+        if (!account.secondFactor) throw new CliError(`${account.username} has no second factor enrolled`);
+        const { secondFactor: _removed, ...rest } = account;
+        await context.store.accounts.update(rest);
+        context.print(describeUser(rest), `Removed the second factor of ${account.username}.`);
+      },
+    },
     setDisabled('disable', true, 'Stop a user from signing in; their sessions, refresh tokens and opaque access tokens stop working at once.'),
     setDisabled('enable', false, 'Let a disabled user sign in again.'),
     {
@@ -129,6 +141,7 @@ function describeUser(account: AccountRecord) {
     given_name: account.givenName,
     family_name: account.familyName,
     status: account.disabled ? 'disabled' : 'active',
+    second_factor: account.secondFactor ? 'totp' : 'none',
     created_at: account.createdAt,
   };
 }

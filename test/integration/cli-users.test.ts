@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createRedisStore } from '../../src/store/redis/create-redis-store.js';
 import { Browser } from '../helpers/browser.js';
 import { useCliDeployment } from '../helpers/cli-deployment.js';
 import { DEMO_CONFIDENTIAL, DEMO_PUBLIC, discoverClient, signIn } from '../helpers/oauth.js';
@@ -80,6 +83,26 @@ describeWithRedis('gatehouse user (admin CLI against the shared store)', 'redis-
 
     expect((await deployment.cli(['user', 'enable', 'erin'])).code).toBe(0);
     expect(await signsIn('erin', PASSWORD)).toBe(true);
+  });
+
+  it('reset-second-factor removes an enrolled authenticator app, never showing its secret', async () => {
+    await deployment.cli(['user', 'create', '--username', 'gina', '--password-stdin'], PASSWORD);
+    const store = await createRedisStore({ connection: loadConfig(deployment.server().env).redis!, logger: createLogger({ level: 'silent' }) });
+    try {
+      const account = (await store.accounts.findByUsername('gina'))!;
+      await store.accounts.update({ ...account, secondFactor: { totpSecret: 'JBSWY3DPEHPK3PXP', enrolledAt: 1, lastUsedStep: 0, recoveryCodeHashes: [], failedAttempts: 0 } });
+      const shown = await deployment.cli(['user', 'show', 'gina', '--json']);
+      expect(shown.json()).toMatchObject({ second_factor: 'totp' });
+      expect(shown.stdout).not.toContain('JBSWY3DPEHPK3PXP');
+
+      expect((await deployment.cli(['user', 'reset-second-factor', 'gina'])).code).toBe(0);
+      expect((await store.accounts.findByUsername('gina'))!.secondFactor).toBeUndefined();
+      const again = await deployment.cli(['user', 'reset-second-factor', 'gina']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/no second factor enrolled/);
+    } finally {
+      await store.close();
+    }
   });
 
   it('list and show never reveal a password hash; delete removes the user', async () => {
