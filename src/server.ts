@@ -20,7 +20,6 @@ import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { createRegistrationLimiter } from './security/registration-rate-limit.js';
-import { createMemoryReplayCache } from './store/memory/memory-replay-cache.js';
 import { openStore } from './store/open-store.js';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -40,8 +39,8 @@ export interface RunningGatehouse {
 export async function startGatehouse(config: Config, logger: Logger): Promise<RunningGatehouse> {
   const production = config.env === 'production';
   const store = await openStore(config, logger);
-  // Per process for now; with a shared store it belongs there (see store/replay-cache.ts).
-  const replayCache = createMemoryReplayCache();
+  // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
+  const { replayCache } = store;
   let refresher: ProviderRefresher | undefined;
   // One per provider built: each queues its own back-channel logouts until shutdown.
   const backchannelDeliveries: BackchannelDelivery[] = [];
@@ -121,14 +120,12 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
         refresher?.stop();
         await Promise.all(servers.map((server) => drain(server, graceMs)));
         await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
-        await replayCache.close();
         await store.close();
       },
     };
   } catch (error) {
     refresher?.stop();
     await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
-    await replayCache.close();
     await store.close();
     throw error;
   }

@@ -54,7 +54,12 @@ export function parseRedisConfig(read: Read, parseInteger: IntegerParser, proble
   const commandTimeoutMs = parseInteger('REDIS_COMMAND_TIMEOUT_MS', read('REDIS_COMMAND_TIMEOUT_MS'), 1000, 50, 60_000);
   const connectTimeoutMs = parseInteger('REDIS_CONNECT_TIMEOUT_MS', read('REDIS_CONNECT_TIMEOUT_MS'), 10_000, 100, 120_000);
   const sentinelName = read('REDIS_SENTINEL_NAME');
+  const sentinelPassword = read('REDIS_SENTINEL_PASSWORD');
   if (sentinelName && !sentinels) problems.push('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not');
+  const dbRaw = read('REDIS_DB');
+  if (dbRaw !== undefined && !sentinels) {
+    problems.push(clusterNodes ? 'REDIS_DB cannot be used with REDIS_CLUSTER_NODES: Redis Cluster has only database 0' : 'REDIS_DB is for Sentinel; with REDIS_URL put the database in its path (redis://host:6379/2)');
+  }
 
   let topology: RedisTopology | undefined;
   if (url) {
@@ -72,7 +77,7 @@ export function parseRedisConfig(read: Read, parseInteger: IntegerParser, proble
   } else if (sentinels) {
     const addresses = parseAddresses('REDIS_SENTINELS', sentinels, DEFAULT_SENTINEL_PORT, problems);
     if (!sentinelName) problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the master group name, e.g. mymaster)');
-    const db = parseInteger('REDIS_DB', read('REDIS_DB'), 0, 0, 15);
+    const db = parseInteger('REDIS_DB', dbRaw, 0, 0, 15);
     topology = { kind: 'sentinel', sentinels: addresses, name: sentinelName ?? '', db };
   }
   if (!topology) return undefined;
@@ -81,7 +86,7 @@ export function parseRedisConfig(read: Read, parseInteger: IntegerParser, proble
     topology,
     username,
     password,
-    sentinelPassword: read('REDIS_SENTINEL_PASSWORD'),
+    sentinelPassword,
     tls,
     keyPrefix,
     commandTimeoutMs,

@@ -31,16 +31,17 @@ export function isGrantBound(model: string): boolean {
 
 /**
  * ReplayDetection remembers a JWT's jti (client assertions, DPoP proofs) so it is used once.
- * oidc-provider checks find() and then saves: two requests with the same jti both pass the
- * check, so the store's write is create-only and the second one fails.
+ * oidc-provider's `unique()` calls find() and then saves: two requests with the same jti would
+ * both find nothing. So find() is the atomic step for this model: finding an unknown id records
+ * it (for CLAIM_SECONDS, until the save sets its real lifetime) and answers "not found"; every
+ * later find answers "found", and oidc-provider rejects the replay with its own error
+ * (invalid_client for a client assertion, invalid_dpop_proof for a DPoP proof).
  */
-export function isCreateOnly(model: string): boolean {
+export function claimsOnFind(model: string): boolean {
   return model === 'ReplayDetection';
 }
 
-export function replayDetectedError(): Error {
-  return new errors.InvalidRequest('this JWT (jti) was already used');
-}
+export const CLAIM_SECONDS = 60;
 
 function describe(model: string): string {
   switch (model) {

@@ -4,6 +4,7 @@ import type { AccountRepository } from '../accounts/account-repository.js';
 import type { ClientRepository } from '../clients/client-repository.js';
 import type { KeySetRepository } from '../keys/key-set.js';
 import type { ResourceServerRepository } from '../provider/resource-server-repository.js';
+import type { ReplayCache } from './replay-cache.js';
 
 /**
  * The storage port. oidc-provider's models go through `adapterFactory`; our own records
@@ -20,6 +21,8 @@ export interface Store {
   readonly resourceServers: ResourceServerRepository;
   /** The signing keys every instance publishes and signs with. */
   readonly keySet: KeySetRepository;
+  /** Shared like everything else in the store (Redis: every instance sees every claim); closed by close(). */
+  readonly replayCache: ReplayCache;
   /**
    * The shared Redis client when the store is Redis, for other shared state (rate-limit
    * counters). Its commands fail fast (no offline queue) and time out: treat a rejection as

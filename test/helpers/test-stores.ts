@@ -3,21 +3,15 @@ import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { hasRedisServerBinary, startRedisCluster, startRedisServer, type RedisCluster, type RedisServer } from './redis-server.js';
 
 /**
- * Which stores the tests can run against, and the rule for when Redis is missing.
+ * Redis-backed suites beyond the flow suite's store matrix (jest.config.js), and the rule for
+ * when Redis is missing.
  *
- * Redis-backed suites use throwaway `redis-server` processes (see redis-server.ts). Without a
+ * They use throwaway `redis-server` processes (see redis-server.ts). Without a
  * redis-server binary they may use a Redis given by TEST_REDIS_URL (and a cluster by
  * TEST_REDIS_CLUSTER_NODES), under a random key prefix, never flushed. Suites that kill,
  * freeze or restart Redis need the binary. When neither is there, Redis-backed suites are
  * skipped with a loud warning; under CI (CI=true) they fail instead.
  */
-export type StoreName = 'memory' | 'redis' | 'redis-cluster';
-
-export interface StoreUnderTest {
-  readonly name: StoreName;
-  /** Environment for startTestGatehouse (or loadConfig) selecting this store; valid inside the describe block's tests. */
-  env(): Record<string, string>;
-}
 
 /** What a Redis-backed suite needs: any Redis to talk to, or a redis-server it may kill. */
 export type RedisNeed = 'redis' | 'redis-cluster' | 'redis-server-binary';
@@ -58,23 +52,6 @@ export function describeWithRedis(title: string, need: RedisNeed, body: () => vo
     console.warn(`\n${'!'.repeat(78)}\n!! SKIPPING REDIS-BACKED TESTS: ${reason}.\n!! Only the embedded store is tested. CI=true makes this a failure.\n${'!'.repeat(78)}\n`);
   }
   describe.skip(`${title} (skipped: ${reason})`, body);
-}
-
-/**
- * Runs `body` once per store: the embedded one, a single Redis and a Redis Cluster of three
- * masters. The stores are started before the block's own beforeAll and stopped after it.
- */
-export function describeEachStore(title: string, body: (store: StoreUnderTest) => void, stores: readonly StoreName[] = ['memory', 'redis', 'redis-cluster']): void {
-  for (const name of stores) {
-    if (name === 'memory') {
-      describe(`${title} [memory]`, () => body({ name, env: () => ({}) }));
-      continue;
-    }
-    describeWithRedis(`${title} [${name}]`, name, () => {
-      const redis = useRedis(name);
-      body({ name, env: redis.env });
-    });
-  }
 }
 
 /**

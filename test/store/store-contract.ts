@@ -179,12 +179,28 @@ export function storeContract(open: () => Promise<Store>): void {
       expect((await remaining(grant)).grant).toBe(true);
     });
 
-    it('replay detection is create-only: of 10 concurrent saves of one jti exactly one succeeds', async () => {
+    it('replay detection: of 10 concurrent find-then-save of one jti (oidc-provider\'s unique()), exactly one finds nothing', async () => {
       const jti = id();
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => adapter('ReplayDetection').upsert(jti, { jti, iss: 'client-1' }, 60)));
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-      expect(results.find((result) => result.status === 'rejected')).toMatchObject({ reason: { error: 'invalid_request' } });
+      const unique = async () => {
+        if (await adapter('ReplayDetection').find(jti)) return false;
+        await adapter('ReplayDetection').upsert(jti, { jti, iss: 'client-1' }, 60);
+        return true;
+      };
+      const results = await Promise.all(Array.from({ length: 10 }, unique));
+      expect(results.filter(Boolean)).toHaveLength(1);
       expect(await adapter('ReplayDetection').find(jti)).toMatchObject({ iss: 'client-1' });
+      expect(await unique()).toBe(false);
+    });
+  });
+
+  describe('replay cache', () => {
+    it('of 10 concurrent claims of one key exactly one wins, and the key is free again after its lifetime', async () => {
+      const key = `dpop:${id()}`;
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.replayCache.claim(key, 300)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.replayCache.claim(`other:${id()}`, 300)).toBe(true);
+      await sleep(400);
+      expect(await store.replayCache.claim(key, 300)).toBe(true);
     });
   });
 

@@ -148,6 +148,8 @@ describe('loadConfig', () => {
       expect(problemsOf({ REDIS_SENTINELS: 's1' })).toMatch(/REDIS_SENTINEL_NAME is required with REDIS_SENTINELS/);
       expect(problemsOf({ REDIS_URL: 'redis://a/99' })).toMatch(/database number from 0 to 15/);
       expect(problemsOf({ REDIS_URL: 'redis://:x@a', REDIS_PASSWORD: 'y' })).toMatch(/REDIS_URL or REDIS_PASSWORD, not both/);
+      expect(problemsOf({ REDIS_CLUSTER_NODES: 'a:1', REDIS_DB: '2' })).toMatch(/Redis Cluster has only database 0/);
+      expect(problemsOf({ REDIS_URL: 'redis://a', REDIS_DB: '2' })).toMatch(/put the database in its path/);
     });
 
     it('never echoes a password, wherever it was put', () => {

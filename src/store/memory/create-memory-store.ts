@@ -4,6 +4,7 @@ import { createMemoryAdapterFactory, MemoryModelTable } from './memory-adapter.j
 import { createMemoryAccountRepository } from './memory-account-repository.js';
 import { createMemoryKeySetRepository } from './memory-key-set-repository.js';
 import { createMemoryResourceServerRepository } from './memory-resource-server-repository.js';
+import { createMemoryReplayCache } from './memory-replay-cache.js';
 
 /** The embedded default: one process, nothing survives a restart. */
 export function createMemoryStore(options: { sweepIntervalMs?: number } = {}): Store {
@@ -11,6 +12,7 @@ export function createMemoryStore(options: { sweepIntervalMs?: number } = {}): S
   const sweeper = setInterval(() => table.sweep(), options.sweepIntervalMs ?? 60_000);
   sweeper.unref();
   const adapterFactory = createMemoryAdapterFactory(table);
+  const replayCache = createMemoryReplayCache();
 
   return {
     kind: 'memory',
@@ -19,9 +21,11 @@ export function createMemoryStore(options: { sweepIntervalMs?: number } = {}): S
     clients: createAdapterClientRepository(adapterFactory, async () => table.ids('Client')),
     resourceServers: createMemoryResourceServerRepository(),
     keySet: createMemoryKeySetRepository(),
+    replayCache,
     async ping() {},
     async close() {
       clearInterval(sweeper);
+      await replayCache.close();
     },
   };
 }

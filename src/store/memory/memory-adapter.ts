@@ -1,5 +1,5 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import { alreadyConsumedError, isCreateOnly, isGrantBound, replayDetectedError, revokesGrantOnReuse } from '../single-use.js';
+import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 
 interface Entry {
   payload: AdapterPayload;
@@ -29,7 +29,6 @@ export class MemoryModelTable {
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
     const key = `${model}:${id}`;
     const previous = this.#live(key);
-    if (previous && isCreateOnly(model)) throw replayDetectedError();
     const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
     const stored = copy(payload);
     // A consumed mark is sticky: rewriting a record never makes it usable again.
@@ -45,7 +44,12 @@ export class MemoryModelTable {
   }
 
   find(model: string, id: string): AdapterPayload | undefined {
-    return this.#read(`${model}:${id}`);
+    const key = `${model}:${id}`;
+    if (claimsOnFind(model) && !this.#live(key)) {
+      this.#entries.set(key, { payload: { jti: id }, expiresAt: this.#now() + CLAIM_SECONDS * 1000 });
+      return undefined;
+    }
+    return this.#read(key);
   }
 
   findByUid(model: string, uid: string): AdapterPayload | undefined {

@@ -11,6 +11,7 @@ import { createRedisKeySetRepository } from './redis-key-set-repository.js';
 import { scanRecordIds } from './redis-record-ids.js';
 import { createRedisResourceServerRepository } from './redis-resource-server-repository.js';
 import { createRedisAdapterFactory } from './redis-adapter.js';
+import { createRedisReplayCache } from './redis-replay-cache.js';
 import { defineScripts } from './scripts.js';
 import { createStoreGuard } from './store-guard.js';
 
@@ -40,6 +41,7 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
     clients: createAdapterClientRepository(adapterFactory, () => guard.run('clients.list', () => scanRecordIds(client, keys, 'Client'))),
     resourceServers: createRedisResourceServerRepository({ client, keys, guard }),
     keySet: createRedisKeySetRepository({ client, keys, guard }),
+    replayCache: createRedisReplayCache({ client, keys, guard }),
     ping: () => guard.run('ping', () => ping(client)),
     async close() {
       await client.quit().catch(() => client.disconnect());
@@ -47,12 +49,23 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
   };
 }
 
-/** Every master must answer: a cluster with one master down cannot serve a share of the keys. */
+/**
+ * Ready means every key is reachable. In a cluster that takes every master reporting all
+ * slots served (cluster_state:ok) and this client connected to every master serving them: a
+ * dead master drops out of the client's node list, and after it returns the client only
+ * learns of it again at its next slots refresh.
+ */
 async function ping(client: RedisClient): Promise<void> {
   if (client instanceof Cluster) {
     const masters = client.nodes('master');
     if (client.status !== 'ready' || masters.length === 0) throw new Error(`cluster is ${client.status}`);
-    await Promise.all(masters.map((node) => node.ping()));
+    // Every master answers, and sees the cluster whole (views converge a moment after a change).
+    const infos = await Promise.all(masters.map((node) => node.cluster('INFO') as Promise<string>));
+    for (const info of infos) {
+      if (!/^cluster_state:ok\s*$/m.test(info)) throw new Error('cluster_state is not ok');
+      const size = Number(/^cluster_size:(\d+)/m.exec(info)?.[1]);
+      if (masters.length < size) throw new Error(`connected to ${masters.length} of ${size} masters`);
+    }
     return;
   }
   await client.ping();

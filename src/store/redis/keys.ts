@@ -22,6 +22,8 @@ export interface RedisKeys {
   userCodeIndex(model: string, userCode: string): string;
   /** ZSET member "<Model> <id>" scored by expiry (epoch ms): the tokens of one grant. */
   grantIndex(grantId: string): string;
+  /** STRING "1": a claimed replay-cache key (DPoP proof jti, device poll), until it expires. */
+  replay(key: string): string;
   /** HASH account id -> JSON AccountRecord. */
   readonly accountsById: string;
   /** HASH normalized username -> account id. */
@@ -45,6 +47,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     uidIndex: (model, uid) => `${prefix}${model}:uid:{${uid}}`,
     userCodeIndex: (model, userCode) => `${prefix}${model}:user-code:{${userCode}}`,
     grantIndex: (grantId) => `${prefix}grant-tokens:{${grantId}}`,
+    replay: (key) => `${prefix}replay:{${key}}`,
     accountsById: `${prefix}{accounts}:by-id`,
     accountsByUsername: `${prefix}{accounts}:by-username`,
     // The prefix is checked to hold no glob characters (redis-config.ts).

@@ -1,5 +1,5 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import { alreadyConsumedError, isCreateOnly, isGrantBound, replayDetectedError, revokesGrantOnReuse } from '../single-use.js';
+import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 import type { RedisClient } from './connection.js';
 import { grantMember, parseGrantMember, type RedisKeys } from './keys.js';
 import type { ScriptRunner } from './scripts.js';
@@ -31,6 +31,10 @@ export function createRedisAdapterFactory(deps: RedisAdapterDeps): AdapterFactor
 
 function createRecordOperations({ client, scripts, keys, guard }: RedisAdapterDeps) {
   async function read(model: string, id: string): Promise<AdapterPayload | undefined> {
+    if (claimsOnFind(model)) {
+      const payload = await scripts('gatehouseClaim', [keys.record(model, id)], [JSON.stringify({ jti: id }), CLAIM_SECONDS]) as string | null;
+      return payload ? JSON.parse(payload) as AdapterPayload : undefined;
+    }
     const [payload, consumed] = await client.hmget(keys.record(model, id), 'payload', 'consumed');
     if (!payload) return undefined;
     const parsed = JSON.parse(payload) as AdapterPayload;
@@ -73,11 +77,8 @@ function createRecordOperations({ client, scripts, keys, guard }: RedisAdapterDe
 
     async upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
       const ttl = expiresIn && expiresIn > 0 ? Math.ceil(expiresIn) : 0;
-      const written = await guard.run(`${model}.upsert`, async () => {
-        const result = await scripts('gatehouseUpsert', [keys.record(model, id)], [
-          JSON.stringify(payload), ttl, payload.consumed ? String(payload.consumed) : '', isCreateOnly(model) ? '1' : '0',
-        ]);
-        if (result !== 1) return false;
+      await guard.run(`${model}.upsert`, async () => {
+        await scripts('gatehouseUpsert', [keys.record(model, id)], [JSON.stringify(payload), ttl, payload.consumed ? String(payload.consumed) : '']);
         // Indexes after the record: a failure in between leaves a record that is only
         // missing from a lookup, never an index to a record that was not written.
         const setIndex = (key: string) => (ttl > 0 ? client.set(key, id, 'EX', ttl) : client.set(key, id));
@@ -86,9 +87,7 @@ function createRecordOperations({ client, scripts, keys, guard }: RedisAdapterDe
           payload.userCode ? setIndex(keys.userCodeIndex(model, payload.userCode)) : undefined,
           payload.grantId && isGrantBound(model) ? scripts('gatehouseGrantIndexAdd', [keys.grantIndex(payload.grantId)], [grantMember(model, id), ttl]) : undefined,
         ]);
-        return true;
       });
-      if (!written) throw replayDetectedError();
     },
 
     /**

@@ -2,20 +2,17 @@ import type { RedisClient } from './connection.js';
 
 /**
  * The Lua scripts of the Redis store. Redis runs a script atomically, which is what makes
- * single use and create-only writes safe across any number of server instances. Each script
+ * single use and replay detection safe across any number of server instances. Each script
  * touches one key, or only keys sharing the `{accounts}` hash tag (Redis Cluster: one slot).
  */
 const SCRIPTS = {
   /**
    * KEYS[1] record. ARGV: payload JSON, ttl seconds (0 = never expires), consumed (epoch
-   * seconds or ''), createOnly ('1' refuses to overwrite: replay detection).
-   * A consumed mark is sticky: rewriting a record never makes it usable again.
-   * Returns 1 when written, 0 when createOnly found the record already there.
+   * seconds or ''). A consumed mark is sticky: rewriting a record never makes it usable again.
    */
   gatehouseUpsert: {
     numberOfKeys: 1,
     lua: `
-      if ARGV[4] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
       local consumed = redis.call('HGET', KEYS[1], 'consumed')
       if not consumed and ARGV[3] ~= '' then consumed = ARGV[3] end
       redis.call('DEL', KEYS[1])
@@ -41,6 +38,20 @@ const SCRIPTS = {
       if not payload then return {0} end
       if redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1]) == 1 then return {1} end
       return {2, payload}`,
+  },
+  /**
+   * KEYS[1] record. ARGV: placeholder payload JSON, ttl seconds. Returns the payload when the
+   * record exists; otherwise writes the placeholder and returns nil, so of concurrent callers
+   * exactly one sees nothing (replay detection, see single-use.ts).
+   */
+  gatehouseClaim: {
+    numberOfKeys: 1,
+    lua: `
+      local payload = redis.call('HGET', KEYS[1], 'payload')
+      if payload then return payload end
+      redis.call('HSET', KEYS[1], 'payload', ARGV[1])
+      redis.call('EXPIRE', KEYS[1], ARGV[2])
+      return nil`,
   },
   /** KEYS[1] record. Deletes it and returns its payload (nil when there was none). */
   gatehouseTake: {
