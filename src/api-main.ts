@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config/config-error.js';
 import { createViews } from './http/views.js';
 import { createLogger } from './observability/logger.js';
+import { createRequestObserver } from './observability/request-observer.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { loadApiConfig } from './resource-server/load-api-config.js';
 
@@ -22,7 +23,10 @@ try {
 
 const logger = createLogger({ level: config.logLevel }).child({ service: 'gatehouse-api' });
 const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.meta.url)), assetsPath: '', cache: true });
-const app = createApiApp({ issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views });
+const app = createApiApp({
+  issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views,
+  observer: createRequestObserver({ logger, server: 'api' }),
+});
 const server = createServer(app.callback());
 server.headersTimeout = 10_000;
 server.requestTimeout = 30_000;

@@ -11,6 +11,8 @@ import type { Views } from './http/views.js';
 import { createInteractionRouter } from './interactions/interaction-router.js';
 import { createHealthRouter } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import { createRequestObserver } from './observability/request-observer.js';
 import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
 import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
@@ -33,6 +35,12 @@ export interface AppDeps {
   registrationLimiter: RateLimiterAbstract;
   views: Views;
   logger: Logger;
+  metrics?: Metrics | undefined;
+  /** The keys the current provider signs with and publishes; their algorithms are reported by /readyz. */
+  signingKeys?: () => readonly { alg?: string | undefined }[];
+  draining?: () => boolean;
+  /** GET /metrics on this port (unset when it has its own port or is disabled). */
+  metricsEndpoint?: Koa.Middleware | undefined;
 }
 
 export const ASSETS_DIR = fileURLToPath(new URL('../views/assets', import.meta.url));
@@ -47,7 +55,9 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
-  const health = createHealthRouter({ store: deps.store, timeoutMs: 1000 });
+  const health = createHealthRouter({
+    store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? (() => []), ...(deps.draining ? { draining: deps.draining } : {}),
+  });
   const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
     provider: deps.provider,
@@ -57,6 +67,7 @@ export function createApp(deps: AppDeps): Koa {
     csrf,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
+    ...(deps.metrics ? { loginMetrics: deps.metrics.login } : {}),
     prefix: `${basePath}${INTERACTION_PATH}`,
   });
   const accountSecurity = createAccountSecurityRouter({
@@ -64,10 +75,12 @@ export function createApp(deps: AppDeps): Koa {
     prefix: `${basePath}${ACCOUNT_SECURITY_PATH}`,
   });
 
+  app.use(createRequestObserver({ logger: deps.logger, metrics: deps.metrics, server: 'as' }));
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
   app.use(createSecurityHeaders({ hsts: deps.issuer.startsWith('https:') }));
   app.use(notFound);
   app.use(health.routes());
+  if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
   app.use(createHostGuard(deps.issuer));
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));

@@ -1,10 +1,16 @@
+import cluster from 'node:cluster';
+import { createWorkerMetricsSource } from './cluster/cluster-metrics.js';
+import { READY_MESSAGE, runPrimary } from './cluster/run-primary.js';
+import { onShutdownSignal } from './cluster/shutdown-signals.js';
 import { ConfigError } from './config/config-error.js';
-import { loadConfig } from './config/load-config.js';
-import { createLogger } from './observability/logger.js';
-import { startGatehouse } from './server.js';
+import { loadConfig, type Config } from './config/load-config.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { startGatehouse, type StartOptions } from './server.js';
 
-// Entry point of `npm start`: configuration, start, and a clean drain on SIGTERM/SIGINT.
-let config;
+// Entry point of `npm start`: configuration, then one server in this process (WORKERS=1), or a
+// cluster primary that forks WORKERS workers, each running the same server.
+let config: Config;
 try {
   config = loadConfig(process.env);
 } catch (error) {
@@ -16,10 +22,30 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
-let running;
-try {
-  running = await startGatehouse(config, logger);
-} catch (error) {
+if (config.workers > 1 && cluster.isPrimary) {
+  await runPrimary(config, logger).catch((error: unknown) => fail(logger, error));
+} else {
+  await serve(config, cluster.isWorker ? logger.child({ worker: cluster.worker!.id }) : logger);
+}
+
+async function serve(config: Config, logger: Logger): Promise<void> {
+  const options: StartOptions = {};
+  if (cluster.isWorker) {
+    const metrics = createMetrics();
+    Object.assign(options, { metrics, metricsSource: createWorkerMetricsSource(metrics.registry), metricsServer: false });
+  }
+  let running;
+  try {
+    running = await startGatehouse(config, logger, options);
+  } catch (error) {
+    fail(logger, error);
+  }
+  onShutdownSignal(logger, () => running.close(config.shutdownGraceMs));
+  if (cluster.isWorker) process.send!(READY_MESSAGE);
+  else logger.info({ issuer: config.issuer, listening: running.url, api: running.apiUrl, metrics: running.metricsUrl }, `Gatehouse is up: ${config.issuer}/.well-known/openid-configuration`);
+}
+
+function fail(logger: Logger, error: unknown): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
@@ -27,22 +53,3 @@ try {
   logger.fatal({ err: error }, 'failed to start');
   process.exit(1);
 }
-
-logger.info({ issuer: config.issuer, listening: running.url, api: running.apiUrl }, `Gatehouse is up: ${config.issuer}/.well-known/openid-configuration`);
-
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  // npm forwards the signal it received as well: the second one must not abort the drain.
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  running.close(10_000).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);

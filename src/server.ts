@@ -13,6 +13,10 @@ import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
+import { createMetricsEndpoint, registrySource, type MetricsSource } from './observability/metrics-endpoint.js';
+import { createMetrics, createProcessGauge, type Metrics } from './observability/metrics.js';
+import { observeProviderEvents } from './observability/provider-events.js';
+import { createRequestObserver } from './observability/request-observer.js';
 import { deliverBackchannelLogoutsInBackground, type BackchannelDelivery } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
 import { startProviderRefresher, type ProviderRefresher } from './provider/provider-refresher.js';
@@ -20,7 +24,9 @@ import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { createRegistrationLimiter } from './security/registration-rate-limit.js';
+import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
+import Koa from 'koa';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -30,15 +36,30 @@ export interface RunningGatehouse {
   readonly apiUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the store. */
   close(graceMs?: number): Promise<void>;
+  /** Set when METRICS_PORT gives /metrics its own port. */
+  readonly metricsUrl: string | undefined;
+}
+
+export interface StartOptions {
+  /** This process's metrics; created here when not given. */
+  metrics?: Metrics;
+  /** What /metrics answers; defaults to this process's registry (a cluster worker answers the cluster's). */
+  metricsSource?: MetricsSource;
+  /** False in cluster workers: the primary owns METRICS_PORT. */
+  metricsServer?: boolean;
 }
 
 /**
  * Composes and starts everything `npm start` runs: store, keys, provider, our pages, and the
  * protected API next to it. Tests start the same thing on free ports.
  */
-export async function startGatehouse(config: Config, logger: Logger): Promise<RunningGatehouse> {
+export async function startGatehouse(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningGatehouse> {
   const production = config.env === 'production';
-  const store = await openStore(config, logger);
+  const metrics = options.metrics ?? createMetrics();
+  if (!options.metrics) createProcessGauge(metrics.registry).set(1);
+  const metricsSource = config.metrics.enabled ? options.metricsSource ?? registrySource(metrics.registry) : undefined;
+  let draining = false;
+  const store = instrumentStore(await openStore(config, logger), metrics.store);
   // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
   const { replayCache } = store;
   let refresher: ProviderRefresher | undefined;
@@ -51,7 +72,8 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     }
     const staticConfig = await loadStaticConfig(config, `${ROOT_DIR}config`);
     const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
-    const views = createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cache: production });
+    // Templates are compiled once, except in development where edits show without a restart.
+    const views = createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cache: config.env !== 'development' });
     const accounts = createAccountService({ repository: store.accounts, hasher: createPasswordHasher(config.passwordHash) });
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
@@ -82,7 +104,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
           replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
         });
         // Every provider the refresher builds gets the same listeners and hooks.
-        provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider server_error'));
+        observeProviderEvents(provider, { logger, metrics });
         backchannelDeliveries.push(deliverBackchannelLogoutsInBackground(provider, { logger }));
         return provider;
       },
@@ -90,14 +112,24 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
 
     const app = createApp({
       issuer: config.issuer, trustProxy: config.trustProxy, provider: refresher.host, store, accounts, secondFactor, resourceServers,
-      cookieKeys: secrets.cookieKeys, views, logger,
+      cookieKeys: secrets.cookieKeys, views, logger, metrics,
       registrationLimiter: createRegistrationLimiter(
         { points: config.registrationRateLimit, durationSeconds: 3600 },
         store.redis && config.redis ? { client: store.redis, keyPrefix: config.redis.keyPrefix } : undefined,
       ),
+      signingKeys: refresher.publishedKeys,
+      draining: () => draining,
+      metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
     });
     const servers: Server[] = [];
     const url = await listen(createServer(app.callback()), config.host, config.port, servers);
+
+    let metricsUrl: string | undefined;
+    if (metricsSource && config.metrics.port !== undefined && options.metricsServer !== false) {
+      const metricsApp = new Koa();
+      metricsApp.use(createMetricsEndpoint(metricsSource));
+      metricsUrl = await listen(createServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
+    }
 
     let apiUrl: string | undefined;
     if (config.api.enabled) {
@@ -109,6 +141,7 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
         views,
         replayCache,
         trustProxy: config.trustProxy,
+        observer: createRequestObserver({ logger, metrics, server: 'api' }),
       });
       apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
     }
@@ -116,7 +149,9 @@ export async function startGatehouse(config: Config, logger: Logger): Promise<Ru
     return {
       url,
       apiUrl,
-      async close(graceMs = 10_000) {
+      metricsUrl,
+      async close(graceMs = config.shutdownGraceMs) {
+        draining = true;
         refresher?.stop();
         await Promise.all(servers.map((server) => drain(server, graceMs)));
         await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));

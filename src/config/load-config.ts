@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
 import { ConfigError } from './config-error.js';
 import { parseRedisConfig, type RedisConfig } from './redis-config.js';
@@ -54,6 +55,17 @@ export interface Config {
     /** Whether `npm start` runs the API next to the authorization server. */
     readonly enabled: boolean;
   };
+  /** Serving processes (node:cluster workers); 1 runs in this process. */
+  readonly workers: number;
+  /** How long shutdown waits for in-flight requests before cutting connections, in ms. */
+  readonly shutdownGraceMs: number;
+  readonly metrics: {
+    /** Serve Prometheus metrics at /metrics. */
+    readonly enabled: boolean;
+    /** A separate port for /metrics; unset serves it on the authorization server's port. */
+    readonly port: number | undefined;
+    readonly host: string;
+  };
   /** RFC 9126 §5: every authorization request must first be pushed to /oauth/par (clients can also opt in one by one). */
   readonly parRequired: boolean;
   /** RFC 8628 §3.2: seconds a device waits between token polls; sooner gets slow_down. */
@@ -74,7 +86,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as cons
  * Reads the environment once into a frozen, typed Config. Every bad value is collected and
  * reported together in one ConfigError, so an operator fixes them in one go.
  */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availableParallelism() }): Config {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name];
@@ -156,6 +168,16 @@ export function loadConfig(env: Env): Config {
   const parRequired = parseBoolean('PAR_REQUIRED', read('PAR_REQUIRED'), false, problems);
   const devicePollIntervalSeconds = parseInteger('DEVICE_POLL_INTERVAL', read('DEVICE_POLL_INTERVAL'), 5, 1, 60, problems);
 
+  const workersRaw = read('WORKERS');
+  const workers = workersRaw === 'auto' ? machine.cpus : parseInteger('WORKERS', workersRaw, 1, 1, 256, problems);
+  if (workers > 1 && !redis) {
+    problems.push(`WORKERS=${workersRaw} needs REDIS_URL (or REDIS_CLUSTER_NODES or REDIS_SENTINELS): the embedded store lives inside one process, so workers would not share sessions, codes or tokens (run WORKERS=1, or configure Redis)`);
+  }
+  const shutdownGraceMs = parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 10_000, 0, 600_000, problems);
+  const metricsEnabled = parseBoolean('METRICS_ENABLED', read('METRICS_ENABLED'), true, problems);
+  const metricsPortRaw = read('METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? undefined : parsePort('METRICS_PORT', metricsPortRaw, 0, problems);
+
   if (problems.length > 0 || !issuer) throw new ConfigError(problems);
 
   const host = read('HOST') ?? '127.0.0.1';
@@ -185,6 +207,9 @@ export function loadConfig(env: Env): Config {
       jwksUri: apiJwksUri,
       enabled: apiEnabled,
     },
+    workers,
+    shutdownGraceMs,
+    metrics: { enabled: metricsEnabled, port: metricsPort, host: read('METRICS_HOST') ?? host },
     parRequired,
     devicePollIntervalSeconds,
     passwordHash: { memoryKiB, passes },

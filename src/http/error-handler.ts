@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
+import { requestLog } from '../observability/request-observer.js';
 import type { Views } from './views.js';
 import { setPageHeaders } from '../security/headers.js';
 import { errorPage, type StartAgain } from './error-page.js';
@@ -48,8 +49,9 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
       await next();
     } catch (err) {
       const out = toPublicError(err);
-      if (out.status >= 500) deps.logger.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
-      else deps.logger.debug({ error: out.error, path: ctx.path }, 'request rejected');
+      const log = requestLog(ctx, deps.logger);
+      if (out.status >= 500) log.error({ err, method: ctx.method }, 'request failed');
+      else log.debug({ error: out.error, status: out.status }, 'request rejected');
       ctx.status = out.status;
       if (ctx.accepts('json', 'html') === 'html') {
         const startAgain = (err as { startAgain?: StartAgain } | undefined)?.startAgain;

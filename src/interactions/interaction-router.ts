@@ -7,6 +7,7 @@ import type { AccountService } from '../accounts/account-service.js';
 import type { SecondFactorService } from '../accounts/second-factor.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
+import type { LoginMetrics } from '../observability/metrics.js';
 import { isFirstParty } from '../provider/client-metadata.js';
 import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
@@ -28,6 +29,8 @@ export interface InteractionRouterDeps {
   csrf: CsrfTokens;
   resourceServers: ResourceServerRegistry;
   logger: Logger;
+  /** Counts sign-ins by outcome. */
+  loginMetrics?: LoginMetrics;
   /** Where the routes live, e.g. "/interaction" (with the issuer's path in front, if any). */
   prefix: string;
 }
@@ -134,10 +137,12 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const password = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
+      deps.loginMetrics?.failed();
       deps.logger.info({ event: 'login.failed', interaction: interaction.uid }, 'login failed');
       ctx.status = 401;
       return renderLogin(ctx, interaction, { failed: true, username });
     }
+    deps.loginMetrics?.succeeded();
     deps.logger.info({ event: 'login.succeeded', accountId: account.id }, 'login succeeded');
     await secondFactorStep.passwordAccepted(ctx, interaction, account);
   });

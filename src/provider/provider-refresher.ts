@@ -28,6 +28,8 @@ export interface ProviderRefresherDeps {
 
 export interface ProviderRefresher {
   readonly host: ProviderHost;
+  /** The current provider's JWKS (kid and alg only), in signing order. */
+  publishedKeys(): readonly { kid: string; alg: string }[];
   /** Re-reads the store now; resolves once any change is live. */
   refresh(): Promise<void>;
   stop(): void;
@@ -46,6 +48,7 @@ export async function startProviderRefresher(deps: ProviderRefresherDeps): Promi
   const now = deps.now ?? Date.now;
   let fingerprint = '';
   let host: ProviderHost | undefined;
+  let published: readonly { kid: string; alg: string }[] = [];
   let failing = false;
 
   const load = async () => {
@@ -63,6 +66,7 @@ export async function startProviderRefresher(deps: ProviderRefresherDeps): Promi
     else host = createProviderHost(provider, deps.basePath);
     const first = fingerprint === '';
     fingerprint = next;
+    published = keys.map(({ kid, alg }) => ({ kid, alg }));
     deps.logger.info({ kids: keys.map((key) => key.kid), resourceServers: servers.map((server) => server.audience) },
       first ? 'provider ready' : 'signing keys or resource servers changed: provider replaced');
   };
@@ -102,6 +106,7 @@ export async function startProviderRefresher(deps: ProviderRefresherDeps): Promi
 
   return {
     host: host!,
+    publishedKeys: () => published,
     refresh,
     stop() {
       stopped = true;

@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { DPOP_ALGORITHMS, DpopProofError, type DpopProofVerifier } from './dpop-proof.js';
+import type { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   client_id: string;
@@ -20,6 +21,8 @@ export interface BearerAuthOptions {
   /** Seconds of clock skew tolerated on exp/nbf/iat. */
   clockTolerance?: number;
   realm?: string;
+  /** Tokens verified before (same bytes) skip the signature check until their exp. */
+  cache?: VerifiedTokenCache<AccessTokenClaims>;
 }
 
 type Scheme = 'Bearer' | 'DPoP';
@@ -52,19 +55,24 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     const accessToken = match[2]!;
     ctx.state['authScheme'] = scheme;
 
-    let claims: AccessTokenClaims;
-    try {
-      const { payload } = await jwtVerify<AccessTokenClaims>(accessToken, options.keys, {
-        issuer: options.issuer,
-        audience: options.audience,
-        algorithms: ALGORITHMS,
-        typ: 'at+jwt',
-        clockTolerance: options.clockTolerance ?? 5,
-        requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
-      });
-      claims = payload;
-    } catch (error) {
-      return challenge(ctx, 401, [scheme], { realm, error: 'invalid_token', description: describe(error) });
+    // The signature and claims of these exact bytes verified before; the scheme and DPoP checks
+    // below still run on every request.
+    let claims = options.cache?.get(accessToken);
+    if (!claims) {
+      try {
+        const { payload } = await jwtVerify<AccessTokenClaims>(accessToken, options.keys, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ALGORITHMS,
+          typ: 'at+jwt',
+          clockTolerance: options.clockTolerance ?? 5,
+          requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
+        });
+        claims = payload;
+        options.cache?.set(accessToken, claims);
+      } catch (error) {
+        return challenge(ctx, 401, [scheme], { realm, error: 'invalid_token', description: describe(error) });
+      }
     }
 
     const boundThumbprint = claims.cnf?.jkt;

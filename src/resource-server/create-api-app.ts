@@ -10,6 +10,7 @@ import type { Views } from '../http/views.js';
 import { createSecurityHeaders } from '../security/headers.js';
 import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
 import { createDpopProofVerifier } from './dpop-proof.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 export interface ApiAppDeps {
   issuer: string;
@@ -20,6 +21,8 @@ export interface ApiAppDeps {
   views: Views;
   /** For tests: a key source other than the remote JWKS. */
   keys?: JWTVerifyGetKey;
+  /** Request id, access log and latency metrics (first middleware). */
+  observer?: Koa.Middleware;
   /** Remembers DPoP proof jtis; share one between instances behind a load balancer. Default: this process's memory. */
   replayCache?: ReplayCache;
   /** Behind a TLS-terminating proxy: take the scheme from X-Forwarded-Proto (DPoP proofs name https URLs). */
@@ -38,7 +41,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   app.proxy = deps.trustProxy ?? false;
   const router = new Router();
   const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });
-  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop });
+  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop, cache: createVerifiedTokenCache<AccessTokenClaims>() });
 
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -85,6 +88,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
     ctx.body = { accepted: { text, from: token.sub, client_id: token.client_id } };
   });
 
+  if (deps.observer) app.use(deps.observer);
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
   app.use(createSecurityHeaders({ hsts: deps.audience.startsWith('https:') }));
   app.use(router.routes());

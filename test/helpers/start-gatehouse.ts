@@ -17,6 +17,8 @@ export interface TestGatehouse {
   env: Record<string, string>;
   /** Every log line the server wrote (JSON strings), for tests that read logs. */
   logs: string[];
+  /** Set when METRICS_PORT is given. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
     apiUrl: `http://localhost:${apiPort}`,
     env: configuredEnv,
     logs,
+    metricsUrl: running.metricsUrl,
     async close() {
       await running.close(1000);
       await rm(dataDir, { recursive: true, force: true });

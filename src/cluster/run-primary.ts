@@ -1,0 +1,87 @@
+import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import Koa from 'koa';
+import { Registry } from 'prom-client';
+import type { Config } from '../config/load-config.js';
+import { loadSecrets } from '../keys/load-secrets.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetricsEndpoint } from '../observability/metrics-endpoint.js';
+import { createProcessGauge } from '../observability/metrics.js';
+import { createPrimaryMetricsSource } from './cluster-metrics.js';
+import { onShutdownSignal } from './shutdown-signals.js';
+
+export const READY_MESSAGE = 'gatehouse:ready';
+const RESTART_DELAY_MS = 1000;
+
+/**
+ * The cluster primary (WORKERS>1): serves no requests itself. It prepares what workers must
+ * agree on (development keys in DATA_DIR, generated once here), forks the workers (they share
+ * the listening ports; node:cluster hands out connections round-robin), replaces a worker that
+ * dies, aggregates metrics, and on SIGTERM/SIGINT lets every worker drain before exiting.
+ * A worker that fails during boot stops the whole cluster: the others would fail the same way.
+ */
+export async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const secrets = await loadSecrets(config);
+  if (secrets.generated.length > 0) {
+    logger.warn({ dataDir: config.dataDir }, `workers share development ${secrets.generated.join(' and ')} kept in ${config.dataDir}; never in production`);
+  }
+
+  const registry = new Registry();
+  const processes = createProcessGauge(registry);
+  const metricsSource = config.metrics.enabled ? createPrimaryMetricsSource(registry) : undefined;
+  let metricsServer: ReturnType<typeof createServer> | undefined;
+  if (metricsSource && config.metrics.port !== undefined) {
+    const app = new Koa();
+    app.use(createMetricsEndpoint(metricsSource));
+    metricsServer = createServer(app.callback()).listen(config.metrics.port, config.metrics.host);
+    await once(metricsServer, 'listening');
+  }
+
+  let stopping = false;
+  let announced = false;
+  const ready = new Set<Worker>();
+  const countLive = () => processes.set(Object.keys(cluster.workers ?? {}).length);
+
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (message: unknown) => {
+      if (message === READY_MESSAGE) {
+        ready.add(worker);
+        countLive();
+        if (ready.size === config.workers && !announced) {
+          announced = true;
+          logger.info({ issuer: config.issuer, workers: config.workers }, `Gatehouse is up with ${config.workers} workers: ${config.issuer}/.well-known/openid-configuration`);
+        }
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      const wasReady = ready.delete(worker);
+      countLive();
+      if (stopping) return;
+      if (!wasReady) {
+        logger.fatal({ worker: worker.id, exitCode: code, signal }, 'a worker failed to start; stopping the cluster');
+        stopAll().finally(() => process.exit(1));
+        return;
+      }
+      logger.error({ worker: worker.id, exitCode: code, signal }, 'a worker died; starting a replacement');
+      setTimeout(() => !stopping && fork(), RESTART_DELAY_MS).unref();
+    });
+  };
+
+  const stopAll = async () => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    const exited = workers.map((worker) => (worker.isDead() ? Promise.resolve() : once(worker, 'exit')));
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGTERM');
+    // Each worker drains within SHUTDOWN_GRACE_MS; past that plus a margin, stop waiting.
+    const deadline = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs + 5000).unref());
+    await Promise.race([Promise.all(exited), deadline]);
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+  };
+
+  onShutdownSignal(logger, stopAll);
+  logger.info({ workers: config.workers }, `starting ${config.workers} workers`);
+  for (let i = 0; i < config.workers; i++) fork();
+}

@@ -1,0 +1,27 @@
+import type { Middleware } from 'koa';
+import type { Registry } from 'prom-client';
+
+/** Where /metrics text comes from: this process's registry, or the cluster's aggregate. */
+export interface MetricsSource {
+  readonly contentType: string;
+  text(): Promise<string>;
+}
+
+export function registrySource(registry: Registry): MetricsSource {
+  return { contentType: registry.contentType, text: () => registry.metrics() };
+}
+
+/** GET /metrics in Prometheus text format. Never cached. */
+export function createMetricsEndpoint(source: MetricsSource, path = '/metrics'): Middleware {
+  return async function serveMetrics(ctx, next) {
+    if (ctx.path !== path) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.status = 405;
+      ctx.set('Allow', 'GET, HEAD');
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = source.contentType;
+    ctx.body = await source.text();
+  };
+}

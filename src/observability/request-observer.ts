@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, Middleware } from 'koa';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { routeName } from './route-name.js';
+
+// An upstream id is reused only if it cannot smuggle anything into logs or headers.
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The incoming X-Request-Id when it is short and plain; otherwise a fresh UUID. */
+export function acceptRequestId(incoming: string | undefined): string {
+  return incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * The request's child logger (carrying its id), made on first use: most requests log only their
+ * access line, which does not need one. `logger` outside a request.
+ */
+export function requestLog(ctx: Context | undefined, logger: Logger): Logger {
+  const state = ctx?.state as { log?: Logger; requestId?: string } | undefined;
+  if (!state?.requestId) return logger;
+  return (state.log ??= logger.child({ reqId: state.requestId }));
+}
+
+/**
+ * First middleware of each app: gives the request an id (echoed in X-Request-Id; every line
+ * logged through requestLog carries it), and on the way out one access-log line and one latency observation, both
+ * keyed by route name, never by raw path or query (they carry uids, state and codes).
+ */
+export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics | undefined; server: 'as' | 'api' }): Middleware {
+  return async function observeRequest(ctx, next) {
+    const started = process.hrtime.bigint();
+    const requestId = acceptRequestId(ctx.get('X-Request-Id'));
+    ctx.state['requestId'] = requestId;
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeName(ctx);
+      deps.metrics?.observeRequest(deps.server, ctx.method, route, ctx.status, seconds);
+      // The client and grant type make this line the record of a token request too.
+      const oidc = (ctx as { oidc?: { client?: { clientId?: string }; params?: Record<string, unknown> } }).oidc;
+      deps.logger.info({
+        reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
+        ...(oidc?.client?.clientId ? { client: oidc.client.clientId } : {}),
+        ...(typeof oidc?.params?.['grant_type'] === 'string' ? { grant_type: oidc.params['grant_type'] } : {}),
+      }, 'request');
+    }
+  };
+}

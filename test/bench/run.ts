@@ -1,0 +1,289 @@
+// `npm run bench`: starts every server it compares on loopback, runs each scenario against ours
+// and its baselines in one invocation, and writes a Markdown + JSON report.
+// Options: --quick (about 30 s), --store=memory|redis, --seconds=N, --warmup=N, --rounds=N, --connections=N,
+// --only=cc-opaque,refresh,..., --profile (V8 CPU profile of our server), --out=DIR.
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measurePasswordHash } from './password-hash-cost.ts';
+import { summarizeCpuProfile } from './profile-summary.ts';
+import { startRedis, type ServerProcess } from './processes.ts';
+import { bytesPerOperation } from './redis-footprint.ts';
+import { toMarkdown, type BenchReport, type Ratio, type RunRow, type TargetCheck } from './report.ts';
+import type { LoadResult } from './load.ts';
+import { prepareLoad, scenarioPlans, type Load, type ScenarioId, type Timing } from './scenarios.ts';
+import { authorizationCodeFlow, discover, tokenRequest } from './oauth-client.ts';
+import { BENCH_CLIENT, BENCH_USER, OPAQUE_RESOURCE, startBareProvider, startKoaHello, startOAuth2Server, startOurs, type StoreKind, type Target } from './targets.ts';
+
+export interface BenchOptions {
+  quick: boolean;
+  store: StoreKind;
+  /** Measured seconds per run, warm-up seconds before it (defaults depend on quick). */
+  seconds?: number;
+  warmupS?: number;
+  /** Measured windows per target, alternating the order (the measured seconds are split among them). */
+  rounds?: number;
+  connections?: number;
+  only?: ScenarioId[];
+  profile?: boolean;
+  outDir: string;
+  /** Progress lines; `transient` ones may be overwritten by the next. */
+  log: (line: string, transient?: boolean) => void;
+}
+
+const PRODUCTION_HASH = { memoryKiB: 19456, passes: 2 };
+
+export async function runBench(options: BenchOptions): Promise<{ report: BenchReport; markdownPath: string; jsonPath: string }> {
+  const started = Date.now();
+  const timing: Timing = {
+    warmupS: options.warmupS ?? (options.quick ? 0.5 : 2),
+    seconds: options.seconds ?? (options.quick ? 1.5 : 10),
+    rounds: options.rounds ?? (options.quick ? 1 : 2),
+    connections: options.connections ?? 16,
+    flowConcurrency: 8,
+  };
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
+  const workDir = join(options.outDir, `run-${stamp}`);
+  const profileDir = options.profile ? join(workDir, 'profile') : undefined;
+  await mkdir(workDir, { recursive: true });
+
+  const plans = scenarioPlans().filter((plan) => !options.only || options.only.includes(plan.id));
+  const runs: RunRow[] = [];
+  const notes: string[] = [];
+  const processes: ServerProcess[] = [];
+  const memory = new Map<string, { idleMB: number; peakMB: number }>();
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  let redisReport: BenchReport['redis'] = {};
+  let passwordHash: BenchReport['passwordHash'];
+
+  try {
+    options.log(`starting servers (store: ${options.store})`);
+    const redis = options.store === 'redis' ? await startRedis(join(workDir, 'redis.log')) : undefined;
+    if (redis) processes.push(redis);
+    const ours = await startOurs({ workDir, store: options.store, redisUrl: redis?.url, cpuProfileDir: profileDir });
+    processes.push(ours.process);
+    const targets = new Map<string, Target>([['gatehouse', ours]]);
+    const needed = new Set(plans.flatMap((plan) => plan.baselines));
+    if (needed.has('bare oidc-provider')) targets.set('bare oidc-provider', await startBareProvider(workDir, ours.apiUrl!, profileDir && join(profileDir, 'bare-oidc-provider')));
+    if (needed.has('@node-oauth/oauth2-server')) targets.set('@node-oauth/oauth2-server', await startOAuth2Server(workDir));
+    if (needed.has('koa hello-world')) targets.set('koa hello-world', await startKoaHello(workDir));
+    for (const target of targets.values()) if (target !== ours) processes.push(target.process);
+    for (const target of targets.values()) memory.set(target.name, { idleMB: mb(await target.process.rssBytes()), peakMB: 0 });
+
+    for (const plan of plans) {
+      options.log(`\n${plan.id}: ${plan.title}`);
+      const names = plan.id === 'cc-opaque-workers' ? [plan.ours] : [plan.ours, ...plan.baselines];
+      const active: { name: string; role: RunRow['role']; target: Target; load: Load; parts: Part[]; temporary: boolean }[] = [];
+      for (const name of names) {
+        const role = name === plan.ours ? 'ours' : 'baseline';
+        let target = targets.get(name);
+        let temporary = false;
+        if (plan.id === 'cc-opaque-workers') {
+          if (options.store !== 'redis') {
+            runs.push({ scenario: plan.id, target: name, role, unit: plan.unit, skipped: 'WORKERS>1 needs the Redis store (--store=redis)' });
+            options.log(`  ${name}: skipped (needs --store=redis)`);
+            continue;
+          }
+          target = await startOurs({ workDir, store: 'redis', redisUrl: redis!.url, workers: 2, name: 'gatehouse-workers-2' });
+          processes.push(target.process);
+          temporary = true;
+        }
+        active.push({ name, role, target: target!, load: await prepareLoad(plan.id, target!, timing, ours.apiUrl!), parts: [], temporary });
+      }
+      // Rounds alternate the order (ours first, then last), so a host that gets busier or
+      // quieter during the scenario does not favour whoever runs in the quiet part.
+      for (let round_ = 0; round_ < timing.rounds; round_++) {
+        const order = round_ % 2 === 0 ? active : [...active].reverse();
+        for (const entry of order) {
+          const say = (line: string) => options.log(`  ${entry.name}${timing.rounds > 1 ? ` (round ${round_ + 1}/${timing.rounds})` : ''}: ${line}`, true);
+          if (round_ === 0 && timing.warmupS > 0) await entry.load(timing.warmupS, (line) => say(`warm-up ${line}`));
+          entry.parts.push(await measure(entry.target, entry.load, timing.seconds / timing.rounds, say));
+        }
+      }
+      for (const entry of active) {
+        const row = combine(plan.id, plan.unit, entry.role, entry.name, entry.parts);
+        runs.push(row);
+        options.log(`  ${entry.name}: ${row.perSecond} ${plan.unit}, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.failures} failures, ${row.perCpuSecond} per CPU-second`);
+        const seen = memory.get(entry.name) ?? { idleMB: 0, peakMB: 0 };
+        memory.set(entry.name, { ...seen, peakMB: Math.max(seen.peakMB, row.rssPeakMB ?? 0) });
+        if (entry.temporary) await entry.target.process.stop();
+      }
+    }
+
+    options.log('\npassword hash at production settings');
+    passwordHash = await measurePasswordHash(PRODUCTION_HASH, options.quick ? 3 : 15);
+
+    if (redis) {
+      options.log('Redis bytes per stored record');
+      const endpoints = await discover(ours.issuer!);
+      const cc = await bytesPerOperation(redis.url, options.quick ? 200 : 2000, () => tokenRequest(endpoints, BENCH_CLIENT, { grant_type: 'client_credentials', scope: OPAQUE_RESOURCE.scope, resource: OPAQUE_RESOURCE.audience }));
+      const flows = await bytesPerOperation(redis.url, options.quick ? 10 : 100, () => authorizationCodeFlow(endpoints, BENCH_CLIENT, BENCH_USER, { scope: `openid offline_access ${OPAQUE_RESOURCE.scope}`, resource: OPAQUE_RESOURCE.audience }));
+      redisReport = { perClientCredentialsToken: { bytes: cc.bytesPerOperation, keys: cc.keysPerOperation }, perAuthorizationCodeFlow: { bytes: flows.bytesPerOperation, keys: flows.keysPerOperation } };
+    } else {
+      redisReport = { skipped: 'n/a with the embedded store (run with --store=redis)' };
+    }
+  } finally {
+    for (const process_ of processes.reverse()) await process_.stop();
+  }
+
+  let profile: BenchReport['profile'];
+  if (profileDir) {
+    const files = (await readdir(profileDir).catch(() => [])).filter((file) => file.endsWith('.cpuprofile'));
+    if (files[0]) profile = { file: join(profileDir, files[0]), ...(await summarizeCpuProfile(join(profileDir, files[0]))) };
+    else notes.push('--profile: no .cpuprofile was written');
+  }
+
+  const ratios = computeRatios(runs, plans);
+  const report: BenchReport = {
+    startedAt: new Date(started).toISOString(),
+    durationS: (Date.now() - started) / 1000,
+    mode: options.quick ? 'quick' : 'full',
+    store: options.store,
+    timing,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.versions.node, loadGeneratorOnSameHost: true },
+    scenarios: plans,
+    runs,
+    ratios,
+    targets: checkTargets(runs, ratios, options.store, timing),
+    passwordHash,
+    memory: [...memory].map(([target, entry]) => ({ target, ...entry })),
+    redis: redisReport,
+    profile,
+    notes: [
+      ...notes,
+      'per CPU-second = operations divided by the server\'s own CPU time (all its processes and threads, including the password hash on the libuv pool): throughput per core actually used.',
+      ...(options.store === 'memory' ? ['ours ran on the embedded store; pass --store=redis for the production store'] : []),
+    ],
+  };
+  const markdownPath = join(workDir, 'report.md');
+  const jsonPath = join(workDir, 'report.json');
+  await writeFile(markdownPath, toMarkdown(report));
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  return { report, markdownPath, jsonPath };
+}
+
+interface Part {
+  result: LoadResult;
+  cpuSeconds: number;
+  rssPeak: number;
+}
+
+/** One measured window: the load's result, the server's CPU time and its peak RSS meanwhile. */
+async function measure(target: Target, load: Load, seconds: number, say: (line: string) => void): Promise<Part> {
+  let rssPeak = await target.process.rssBytes();
+  const sampler = setInterval(() => {
+    target.process.rssBytes().then((rss) => (rssPeak = Math.max(rssPeak, rss)), () => undefined);
+  }, 250);
+  const cpuBefore = await target.process.cpuSeconds();
+  const result = await load(seconds, say).finally(() => clearInterval(sampler));
+  const cpuSeconds = (await target.process.cpuSeconds()) - cpuBefore;
+  return { result, cpuSeconds, rssPeak };
+}
+
+/** Rounds of one target summed (operations, seconds, CPU); latency percentiles averaged over rounds. */
+function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, parts: Part[]): RunRow {
+  const sum = (pick: (part: Part) => number) => parts.reduce((total, part) => total + pick(part), 0);
+  const mean = (pick: (part: Part) => number) => sum(pick) / parts.length;
+  const operations = sum((part) => part.result.operations);
+  const seconds = sum((part) => part.result.seconds);
+  const cpuSeconds = sum((part) => part.cpuSeconds);
+  return {
+    scenario, target: name, role, unit,
+    perSecond: round(operations / seconds, 1),
+    operations,
+    seconds: round(seconds, 2),
+    p50Ms: round(mean((part) => part.result.latency.p50), 2),
+    p99Ms: round(mean((part) => part.result.latency.p99), 2),
+    failures: sum((part) => part.result.failures),
+    cpuSeconds: round(cpuSeconds, 2),
+    perCpuSecond: cpuSeconds > 0 ? round(operations / cpuSeconds, 1) : 0,
+    rssPeakMB: Math.round(Math.max(...parts.map((part) => part.rssPeak)) / 1048576),
+  };
+}
+
+function computeRatios(runs: RunRow[], plans: ReturnType<typeof scenarioPlans>): Ratio[] {
+  const find = (scenario: ScenarioId, target: string) => runs.find((run) => run.scenario === scenario && run.target === target && !run.skipped);
+  const ratios: Ratio[] = [];
+  for (const plan of plans) {
+    const ours = find(plan.id, plan.ours);
+    for (const baseline of plan.baselines) {
+      const other = plan.id === 'cc-opaque-workers' ? find('cc-opaque', baseline) : find(plan.id, baseline);
+      if (ours?.perSecond && other?.perSecond) {
+        ratios.push({
+          scenario: plan.id, ours: plan.ours, baseline,
+          ratio: round(ours.perSecond / other.perSecond, 2),
+          cpuRatio: ours.perCpuSecond && other.perCpuSecond ? round(ours.perCpuSecond / other.perCpuSecond, 2) : undefined,
+        });
+      }
+    }
+  }
+  return ratios;
+}
+
+function checkTargets(runs: RunRow[], ratios: Ratio[], store: StoreKind, timing: Timing): TargetCheck[] {
+  const ratio = (scenario: ScenarioId, baseline: string) => ratios.find((r) => r.scenario === scenario && r.baseline === baseline)?.ratio;
+  const cpuNote = (scenario: ScenarioId, baseline: string) => {
+    const cpu = ratios.find((r) => r.scenario === scenario && r.baseline === baseline)?.cpuRatio;
+    return cpu === undefined ? undefined : `${cpu}× per CPU-second`;
+  };
+  const run = (scenario: ScenarioId, target = 'gatehouse') => runs.find((r) => r.scenario === scenario && r.target === target && !r.skipped);
+  const checks: TargetCheck[] = [];
+  const add = (goal: string, value: number | undefined, met: (value: number) => boolean, show: (value: number) => string, note?: string) => {
+    checks.push(value === undefined ? { goal, measured: 'not run', met: 'n/a', ...(note ? { note } : {}) } : { goal, measured: show(value), met: met(value), ...(note ? { note } : {}) });
+  };
+  add('client_credentials ≥ 0.9× bare oidc-provider (in-memory)', ratio('cc-opaque', 'bare oidc-provider'), (v) => v >= 0.9, (v) => `${v}×`, `${cpuNote('cc-opaque', 'bare oidc-provider') ?? ''}; our store: ${store}`);
+  add(`client_credentials p99 < 25 ms at ${timing.connections} connections`, run('cc-opaque')?.p99Ms, (v) => v < 25, (v) => `${v} ms`);
+  const opaque = run('cc-opaque')?.perSecond;
+  const jwt = run('cc-jwt')?.perSecond;
+  add('JWT issuance within 2× of opaque (JWT/opaque ≥ 0.5)', opaque && jwt ? round(jwt / opaque, 2) : undefined, (v) => v >= 0.5, (v) => `${v}×`);
+  add('full authorization-code flow ≥ 30 flows/s per core (production hash)', run('auth-code-flow')?.perCpuSecond, (v) => v >= 30, (v) => `${v} flows per CPU-second`, run('auth-code-flow') ? `${run('auth-code-flow')!.perSecond} flows/s wall-clock` : undefined);
+  add('protected API ≥ 0.6× Koa hello-world', ratio('protected-api', 'koa hello-world'), (v) => v >= 0.6, (v) => `${v}×`, cpuNote('protected-api', 'koa hello-world'));
+  const workers = ratio('cc-opaque-workers', 'gatehouse');
+  add('WORKERS=2 ≥ 1.8× one process (load generator elsewhere)', workers, (v) => v >= 1.8, (v) => `${v}×`,
+    workers === undefined ? 'needs --store=redis' : 'the load generator shares this host\'s CPUs: this cannot show the scaling of a dedicated host');
+  return checks;
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      store: { type: 'string', default: 'memory' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      out: { type: 'string', default: fileURLToPath(new URL('./results', import.meta.url)) },
+    },
+  });
+  if (values.store !== 'memory' && values.store !== 'redis') throw new Error('--store must be memory or redis');
+  const valid = scenarioPlans().map((plan) => plan.id);
+  const only = values.only?.split(',').map((id) => id.trim()) as ScenarioId[] | undefined;
+  for (const id of only ?? []) if (!valid.includes(id)) throw new Error(`--only: unknown scenario ${id} (one of ${valid.join(', ')})`);
+  const tty = process.stderr.isTTY;
+  // Exiting runs the exit hook that stops every server this run started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  const { report, markdownPath, jsonPath } = await runBench({
+    quick: values.quick,
+    store: values.store,
+    ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
+    ...(values.warmup ? { warmupS: Number(values.warmup) } : {}),
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values.connections ? { connections: Number(values.connections) } : {}),
+    ...(only ? { only } : {}),
+    profile: values.profile,
+    outDir: values.out,
+    log: (line, transient) => {
+      if (transient) {
+        if (tty) process.stderr.write(`\r\x1b[K${line}`);
+      } else process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`);
+    },
+  });
+  process.stdout.write(`\n${toMarkdown(report)}\nReport: ${markdownPath}\n        ${jsonPath}\n`);
+}

@@ -1,0 +1,108 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { connect, type Socket } from 'node:net';
+import { buildDist } from '../helpers/build-dist.js';
+import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { spawnGatehouse } from '../helpers/spawn-gatehouse.js';
+
+beforeAll(() => buildDist(), 120_000);
+
+const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }).toString();
+const basic = Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64');
+
+/** Opens a token request and sends its headers and half its body: the server is now waiting on us. */
+async function startSlowTokenRequest(port: number): Promise<{ socket: Socket; response: Promise<string> }> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk));
+  const response = new Promise<string>((resolve) => socket.once('close', () => resolve(received)));
+  socket.write([
+    'POST /oauth/token HTTP/1.1', `Host: localhost:${port}`, `Authorization: Basic ${basic}`,
+    'Content-Type: application/x-www-form-urlencoded', `Content-Length: ${body.length}`, 'Connection: close', '', body.slice(0, 10),
+  ].join('\r\n'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return { socket, response };
+}
+
+async function refusesConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('graceful shutdown of the real process (node dist/main.js)', () => {
+  it('on SIGTERM stops accepting, finishes the in-flight request with a real token, then exits 0', async () => {
+    const server = await spawnGatehouse();
+    try {
+      const slow = await startSlowTokenRequest(server.port);
+      server.child.kill('SIGTERM');
+      await sleep(300);
+      expect(server.child.exitCode).toBeNull();
+      expect(await refusesConnections(server.port)).toBe(true);
+
+      slow.socket.write(body.slice(10));
+      const response = await slow.response;
+      expect(response).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(response).toMatch(/"access_token":"[^"]+"/);
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(server.output()).toContain('"msg":"shutting down"');
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('cuts a request that never finishes once SHUTDOWN_GRACE_MS has passed, and still exits 0', async () => {
+    const server = await spawnGatehouse({ env: { SHUTDOWN_GRACE_MS: '500' } });
+    try {
+      const stuck = await startSlowTokenRequest(server.port);
+      const sentAt = Date.now();
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      const took = Date.now() - sentAt;
+      expect(took).toBeGreaterThanOrEqual(450);
+      expect(took).toBeLessThan(5000);
+      expect(await stuck.response).toBe('');
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('SIGINT (Ctrl-C) drains the same way', async () => {
+    const server = await spawnGatehouse();
+    try {
+      server.child.kill('SIGINT');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await server.cleanup();
+    }
+  });
+});
+
+describe('npm start', () => {
+  it('exits 0 on SIGTERM sent to npm', async () => {
+    const server = await spawnGatehouse({ command: 'npm start' });
+    try {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('exits 0 when the whole process group gets SIGTERM (npm forwards a second one to the server)', async () => {
+    const server = await spawnGatehouse({ command: 'npm start', detached: true });
+    try {
+      process.kill(-server.child.pid!, 'SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await server.cleanup();
+    }
+  });
+});

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { freePort } from '../helpers/free-port.js';
+import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+
+let server: TestGatehouse;
+let confidential: client.Configuration;
+
+beforeAll(async () => {
+  server = await startTestGatehouse();
+  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
+});
+afterAll(() => server.close());
+
+const basic = `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}`;
+
+async function clientCredentials(body: Record<string, string>, authorization = basic) {
+  return fetch(`${server.issuer}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...body }),
+  });
+}
+
+async function metricsText(): Promise<string> {
+  const response = await fetch(`${server.issuer}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/plain');
+  return response.text();
+}
+
+function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`)
+    && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+const parsedLogs = () => server.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('request ids', () => {
+  it('echoes a sane incoming X-Request-Id and tags the access-log line with it', async () => {
+    const response = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'edge-4f2a.91:b_c' } });
+    expect(response.headers.get('x-request-id')).toBe('edge-4f2a.91:b_c');
+    expect(parsedLogs()).toContainEqual(expect.objectContaining({ reqId: 'edge-4f2a.91:b_c', msg: 'request', route: '/healthz', status: 200 }));
+  });
+
+  it.each([
+    ['too long', 'a'.repeat(129)],
+    ['with spaces and quotes', 'x" injected="1'],
+    ['with a newline smuggled as text', 'abc%0d%0aSet-Cookie:x'],
+  ])('replaces an incoming id that is %s with a fresh UUID', async (_label, incoming) => {
+    const response = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': incoming } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('gives every response an id, including the provider\'s own and errors', async () => {
+    const response = await clientCredentials({}, 'Basic bm9ib2R5Om5vdGhpbmc=');
+    expect(response.status).toBe(401);
+    const id = response.headers.get('x-request-id')!;
+    expect(id).toBeTruthy();
+    // The provider's refusal is logged (info, client-caused) under the same request id.
+    expect(parsedLogs()).toContainEqual(expect.objectContaining({ reqId: id, event: 'grant.error', error: 'invalid_client', level: 30 }));
+  });
+});
+
+describe('metrics at /metrics', () => {
+  it('counts client_credentials tokens by grant type and format (opaque, and JWT for the API resource)', async () => {
+    const before = await metricsText();
+    expect((await clientCredentials({ scope: 'api:read', resource: server.apiUrl })).status).toBe(200);
+    const after = await metricsText();
+    const labels = { kind: 'client_credentials', grant_type: 'client_credentials', format: 'jwt' };
+    expect(metricValue(after, 'gatehouse_tokens_issued_total', labels)).toBe(metricValue(before, 'gatehouse_tokens_issued_total', labels) + 1);
+  });
+
+  it('times requests by route name, never by raw path', async () => {
+    await fetch(`${server.issuer}/interaction/some-unguessable-uid-123`);
+    const text = await metricsText();
+    expect(metricValue(text, 'gatehouse_http_request_duration_seconds_count', { server: 'as', route: 'token', method: 'POST', status: '2xx' })).toBeGreaterThan(0);
+    expect(text).toContain('route="/interaction/:uid"');
+    expect(text).not.toContain('some-unguessable-uid-123');
+  });
+
+  it('counts sign-ins by outcome and tokens from the authorization code grant', async () => {
+    const before = await metricsText();
+    await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    const after = await metricsText();
+    expect(metricValue(after, 'gatehouse_logins_total', { outcome: 'success' })).toBe(metricValue(before, 'gatehouse_logins_total', { outcome: 'success' }) + 1);
+    expect(metricValue(after, 'gatehouse_logins_total', { outcome: 'lockout' })).toBe(0);
+    const refresh = { kind: 'refresh_token', grant_type: 'authorization_code', format: 'opaque' };
+    expect(metricValue(after, 'gatehouse_tokens_issued_total', refresh)).toBe(metricValue(before, 'gatehouse_tokens_issued_total', refresh) + 1);
+  });
+
+  it('times store operations through the store port and reports the process', async () => {
+    const text = await metricsText();
+    expect(metricValue(text, 'gatehouse_store_operation_duration_seconds_count', { operation: 'AuthorizationCode.consume', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(text).toMatch(/^gatehouse_processes 1$/m);
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+});
+
+describe('health', () => {
+  it('/readyz reports the store and the signing keys loaded, as JSON', async () => {
+    const response = await fetch(`${server.issuer}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ready', store: server.store === 'memory' ? 'memory' : 'redis', storeReady: true, keys: { signing: 2, algorithms: ['ES256', 'RS256'] },
+    });
+  });
+});
+
+describe('logs of a whole sign-in never carry its secrets', () => {
+  it('contains no code, token, client secret, password or cookie value', async () => {
+    const { tokens, result } = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    const refreshed = await client.refreshTokenGrant(confidential, tokens.refresh_token!);
+    const output = server.logs.join('\n');
+    const secrets = [
+      result.callback.searchParams.get('code')!, result.codeVerifier, tokens.access_token, tokens.refresh_token!, tokens.id_token!,
+      refreshed.access_token, refreshed.refresh_token!, DEMO_CONFIDENTIAL.secret, basic.slice(6),
+    ];
+    for (const secret of secrets) expect(output).not.toContain(secret);
+    expect(output).not.toMatch(/"password":"demo"/);
+    expect(output).not.toMatch(/_session=/);
+    // ... while the events themselves are there.
+    expect(parsedLogs()).toContainEqual(expect.objectContaining({ event: 'grant.success', grant_type: 'refresh_token', client: DEMO_CONFIDENTIAL.id }));
+  });
+});
+
+describe('METRICS_PORT', () => {
+  it('serves /metrics on its own port and not on the authorization server\'s', async () => {
+    const own = await startTestGatehouse({ METRICS_PORT: String(await freePort()) });
+    try {
+      expect(own.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const metrics = await fetch(`${own.metricsUrl}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('gatehouse_http_request_duration_seconds');
+      expect((await fetch(`${own.issuer}/metrics`)).status).toBe(404);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('METRICS_ENABLED=false serves no metrics at all', async () => {
+    const off = await startTestGatehouse({ METRICS_ENABLED: 'false' });
+    try {
+      expect((await fetch(`${off.issuer}/metrics`)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
+
+const fourCores = { cpus: 4 };
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env, fourCores);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected loadConfig to refuse this environment');
+}
+
+describe('operations settings: workers, metrics, shutdown', () => {
+  it('defaults to one process, metrics on the authorization server port, a 10 s drain', () => {
+    const config = loadConfig({}, fourCores);
+    expect(config.workers).toBe(1);
+    expect(config.metrics).toEqual({ enabled: true, port: undefined, host: '127.0.0.1' });
+    expect(config.shutdownGraceMs).toBe(10_000);
+  });
+
+  it('refuses WORKERS>1 with the embedded store, saying why and what to do', () => {
+    const problems = problemsOf({ WORKERS: '2' });
+    expect(problems).toMatch(/WORKERS=2 needs REDIS_URL/);
+    expect(problems).toMatch(/would not share sessions, codes or tokens/);
+    expect(problemsOf({ WORKERS: 'auto' })).toMatch(/WORKERS=auto needs REDIS_URL/);
+  });
+
+  it('accepts WORKERS=n and WORKERS=auto (one per core) with Redis', () => {
+    expect(loadConfig({ WORKERS: '3', REDIS_URL: 'redis://127.0.0.1:6390' }, fourCores).workers).toBe(3);
+    expect(loadConfig({ WORKERS: 'auto', REDIS_URL: 'redis://127.0.0.1:6390' }, fourCores).workers).toBe(4);
+    // One core: auto is a single process, which the embedded store can serve.
+    expect(loadConfig({ WORKERS: 'auto' }, { cpus: 1 }).workers).toBe(1);
+  });
+
+  it('reports bad WORKERS, METRICS_PORT, METRICS_ENABLED and SHUTDOWN_GRACE_MS together', () => {
+    const problems = problemsOf({ WORKERS: 'many', METRICS_PORT: '70000', METRICS_ENABLED: 'perhaps', SHUTDOWN_GRACE_MS: '-1' });
+    expect(problems).toMatch(/WORKERS must be a whole number from 1 to 256/);
+    expect(problems).toMatch(/METRICS_PORT must be a whole number from 0 to 65535/);
+    expect(problems).toMatch(/METRICS_ENABLED must be true or false/);
+    expect(problems).toMatch(/SHUTDOWN_GRACE_MS must be a whole number/);
+  });
+
+  it('takes a separate metrics port and interface', () => {
+    const config = loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }, fourCores);
+    expect(config.metrics).toEqual({ enabled: true, port: 9464, host: '10.0.0.5' });
+  });
+});
