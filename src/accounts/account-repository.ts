@@ -39,6 +39,12 @@ export interface AccountRepository {
   create(account: AccountRecord): Promise<boolean>;
   /** Replaces an existing account's record (same id and username). */
   update(account: AccountRecord): Promise<void>;
+  /**
+   * Compare-and-set: replaces the account with `next` only while it is still exactly
+   * `expected` (as read); false when anyone changed it since. Read-modify-write that must hold
+   * across server instances (a TOTP step used once, attempt counters) retries on false.
+   */
+  replaceIf(expected: AccountRecord, next: AccountRecord): Promise<boolean>;
   list(): Promise<AccountRecord[]>;
   delete(id: string): Promise<boolean>;
 }

@@ -3,7 +3,7 @@ import type { StoreMetrics } from '../observability/metrics.js';
 import type { Store } from './store.js';
 
 const ADAPTER_METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
-const ACCOUNT_METHODS = ['findById', 'findByUsername', 'create', 'update', 'list', 'delete'] as const;
+const ACCOUNT_METHODS = ['findById', 'findByUsername', 'create', 'update', 'replaceIf', 'list', 'delete'] as const;
 
 /**
  * The same store, with every operation through the port timed and counted. Whatever backs the
@@ -25,7 +25,7 @@ export function instrumentStore(store: Store, metrics: StoreMetrics): Store {
     resourceServers: store.resourceServers,
     keySet: store.keySet,
     replayCache: store.replayCache,
-    ...(store.redis ? { redis: store.redis } : {}),
+    redis: store.redis,
     ping: timed(() => store.ping(), 'ping', metrics),
     close: () => store.close(),
   };

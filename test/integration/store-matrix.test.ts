@@ -9,7 +9,7 @@ it('runs on the store its test project names, and reports it ready', async () =>
   try {
     expect(server.store).toBe(expected);
     const ready = await fetch(`${server.issuer}/readyz`);
-    expect(await ready.json()).toMatchObject({ status: 'ready', store: expected === 'memory' ? 'memory' : 'redis' });
+    expect(await ready.json()).toMatchObject({ status: 'ready', store: expected === 'memory' ? 'memory' : 'redis', storeReady: true });
   } finally {
     await server.close();
   }

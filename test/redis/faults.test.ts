@@ -120,6 +120,10 @@ describeWithRedis('when Redis fails', 'redis-server-binary', () => {
       } finally {
         await heal();
       }
+      // Failed Redis commands name keys, and our keys hold token values: none may reach a log.
+      const logs = server.logs.join('\n');
+      expect(logs).toContain('storage unavailable');
+      for (const token of [tokens.access_token, tokens.refresh_token!]) expect(logs).not.toContain(token);
     });
 
     it('the server recovers without a restart: ready again, old tokens valid, new sign-ins work', async () => {

@@ -26,6 +26,6 @@ describeWithRedis('Redis through Sentinel', 'redis-server-binary', () => {
     const rp = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
     const { tokens } = await signIn(rp, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     expect(tokens.access_token).toBeTruthy();
-    expect(await (await fetch(`${server.issuer}/readyz`)).json()).toMatchObject({ status: 'ready', store: 'redis' });
+    expect(await (await fetch(`${server.issuer}/readyz`)).json()).toMatchObject({ status: 'ready', store: 'redis', storeReady: true });
   });
 });

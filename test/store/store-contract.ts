@@ -225,6 +225,19 @@ export function storeContract(open: () => Promise<Store>): void {
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
+    it('replaceIf is a compare-and-set: of 10 concurrent replacements from one read exactly one lands, and a stale read loses', async () => {
+      const original = account(`cas-${id().slice(0, 6)}`);
+      await store.accounts.create(original);
+      const read = (await store.accounts.findById(original.id))!;
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.accounts.replaceIf(read, { ...read, name: `writer ${i}` })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = (await store.accounts.findById(original.id))!;
+      expect(winner.name).toBe(`writer ${results.indexOf(true)}`);
+      expect(await store.accounts.replaceIf(read, { ...read, name: 'late' })).toBe(false);
+      expect(await store.accounts.replaceIf(winner, { ...winner, username: 'someone-else' })).toBe(false);
+      expect(await store.accounts.replaceIf(winner, { ...winner, disabled: true })).toBe(true);
+    });
+
     it('updates an account, refuses to change its username, lists accounts by username and deletes them', async () => {
       const a = account(`b-${id().slice(0, 6)}`);
       const b = account(`a-${id().slice(0, 6)}`);

@@ -27,6 +27,13 @@ export function createMemoryAccountRepository(): AccountRepository {
       }
       byId.set(account.id, { ...account, username: existing.username });
     },
+    async replaceIf(expected, next) {
+      const current = byId.get(expected.id);
+      if (!current || next.id !== expected.id || normalizeUsername(next.username) !== current.username) return false;
+      if (JSON.stringify(current) !== JSON.stringify(expected)) return false;
+      byId.set(next.id, { ...next, username: current.username });
+      return true;
+    },
     async list() {
       return [...byId.values()].sort((a, b) => a.username.localeCompare(b.username));
     },

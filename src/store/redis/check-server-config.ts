@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from '../../observability/logger.js';
 import type { RedisClient } from './connection.js';
+import { redisFailure } from './store-guard.js';
 
 /**
  * Boot-time checks of the Redis server settings our guarantees depend on. They warn, loudly,
@@ -24,7 +25,7 @@ export async function checkServerConfig(client: RedisClient, logger: Logger): Pr
       const append = await node.config('GET', 'appendonly') as string[];
       settings = new Map([...pairs(reply), ...pairs(append)]);
     } catch (error) {
-      logger.warn({ redis: where, err: error }, 'could not read the Redis configuration (CONFIG may be disabled): make sure maxmemory-policy is noeviction and appendonly is yes');
+      logger.warn({ redis: where, err: redisFailure(error) }, 'could not read the Redis configuration (CONFIG may be disabled): make sure maxmemory-policy is noeviction and appendonly is yes');
       continue;
     }
     const policy = settings.get('maxmemory-policy');

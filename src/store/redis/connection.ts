@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { describeRedisTarget, type RedisConfig } from '../../config/redis-config.js';
 import type { Logger } from '../../observability/logger.js';
+import { redisFailure } from './store-guard.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -95,7 +96,7 @@ export async function connectRedis(client: RedisClient, config: RedisConfig, log
   const onError = (error: Error) => {
     if (Date.now() - lastErrorLogAt < 10_000) return;
     lastErrorLogAt = Date.now();
-    logger.warn({ redis: target, err: error }, 'Redis connection error');
+    logger.warn({ redis: target, err: redisFailure(error) }, 'Redis connection error');
   };
   client.on('error', onError);
   client.on('node error', onError);

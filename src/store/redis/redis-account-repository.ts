@@ -31,6 +31,16 @@ export function createRedisAccountRepository(deps: { client: RedisClient; script
         scripts('gatehouseAccountUpdate', accountKeys, [record.id, record.username, JSON.stringify(record)]));
       if (updated !== 1) throw new Error('update() cannot create accounts or change usernames');
     },
+    async replaceIf(expected, next) {
+      if (next.id !== expected.id || normalizeUsername(next.username) !== normalizeUsername(expected.username)) return false;
+      // Records are stored as JSON.stringify of what findById parses, so equal records are equal strings.
+      const replaced = await guard.run('accounts.replaceIf', () => scripts('gatehouseAccountReplaceIf', [keys.accountsById], [
+        expected.id,
+        JSON.stringify({ ...expected, username: normalizeUsername(expected.username) }),
+        JSON.stringify({ ...next, username: normalizeUsername(next.username) }),
+      ]));
+      return replaced === 1;
+    },
     list: () => guard.run('accounts.list', async () =>
       (await client.hvals(keys.accountsById)).map((json) => JSON.parse(json) as AccountRecord)
         .sort((a, b) => a.username.localeCompare(b.username))),

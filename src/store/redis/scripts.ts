@@ -110,6 +110,14 @@ const SCRIPTS = {
       redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
       return 1`,
   },
+  /** KEYS: byId. ARGV: id, expected JSON, next JSON. Compare-and-set; returns 1 when replaced. */
+  gatehouseAccountReplaceIf: {
+    numberOfKeys: 1,
+    lua: `
+      if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+      redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+      return 1`,
+  },
   /** KEYS: byId, byUsername. ARGV: id. Returns 1 when deleted. */
   gatehouseAccountDelete: {
     numberOfKeys: 2,

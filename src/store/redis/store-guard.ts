@@ -28,7 +28,7 @@ export function createStoreGuard(deps: {
   let lastLogAt = -Infinity;
   let suppressed = 0;
 
-  const report = (operation: string, cause: unknown) => {
+  const report = (operation: string, cause: Error) => {
     if (now() - lastLogAt < logIntervalMs) {
       suppressed++;
       return;
@@ -46,7 +46,8 @@ export function createStoreGuard(deps: {
       });
       try {
         return await Promise.race([work(), deadline]);
-      } catch (cause) {
+      } catch (error) {
+        const cause = redisFailure(error);
         report(operation, cause);
         throw new StoreUnavailableError({ cause });
       } finally {
@@ -54,4 +55,16 @@ export function createStoreGuard(deps: {
       }
     },
   };
+}
+
+/**
+ * What may be logged of a Redis failure: its kind and message. ioredis attaches the failed
+ * command to reply errors, and our keys and arguments carry token and code values and payloads,
+ * which must never reach a log.
+ */
+export function redisFailure(error: unknown): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const safe = new Error(source.message);
+  safe.name = source.name;
+  return safe;
 }
