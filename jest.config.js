@@ -32,7 +32,13 @@ const redisProject = (store) => ({
 
 const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 // "memory": every test, the flow suite on the embedded store.
-const projects = [{ ...base, displayName: 'memory', testMatch: ['<rootDir>/test/**/*.test.ts'] }];
+const projects = [{
+  ...base,
+  displayName: 'memory',
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The CLI tests (test/cli, their own Redis each) run the compiled `gatehouse` command: build it when src/ changed.
+  globalSetup: '<rootDir>/test/helpers/build-cli.js',
+}];
 if (hasRedisServer || process.env.TEST_REDIS_URL) projects.push(redisProject('redis'));
 if (hasRedisServer || process.env.TEST_REDIS_CLUSTER_NODES) projects.push(redisProject('redis-cluster'));
 if (projects.length < 3) {

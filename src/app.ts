@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
-import mount from 'koa-mount';
-import type Provider from 'oidc-provider';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AccountService } from './accounts/account-service.js';
 import type { SecondFactorService } from './accounts/second-factor.js';
 import { createAccountSecurityRouter } from './account-security/security-router.js';
@@ -14,6 +13,7 @@ import { createHealthRouter } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createRequestObserver } from './observability/request-observer.js';
+import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
 import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
@@ -21,23 +21,26 @@ import { rejectCrossSitePosts } from './security/cross-site-posts.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
 import type { LoginThrottle } from './security/login-throttle.js';
+import { createRegistrationRateLimit } from './security/registration-rate-limit.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
   issuer: string;
   trustProxy: boolean;
-  provider: Provider;
+  /** The current oidc-provider (rebuilt when signing keys or resource servers change). */
+  provider: ProviderHost;
   store: Store;
   accounts: AccountService;
   secondFactor: SecondFactorService;
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
   loginThrottle: LoginThrottle;
+  registrationLimiter: RateLimiterAbstract;
   views: Views;
   logger: Logger;
   metrics?: Metrics | undefined;
-  /** The public halves' algorithms are reported by /readyz. */
-  signingKeys?: readonly { alg?: string | undefined }[];
+  /** The keys the current provider signs with and publishes; their algorithms are reported by /readyz. */
+  signingKeys?: () => readonly { alg?: string | undefined }[];
   draining?: () => boolean;
   /** GET /metrics on this port (unset when it has its own port or is disabled). */
   metricsEndpoint?: Koa.Middleware | undefined;
@@ -63,7 +66,7 @@ export function createApp(deps: AppDeps): Koa {
   const isOurForm = (path: string) => [interactionPrefix, accountSecurityPrefix, deviceVerification]
     .some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || path === logoutConfirm;
   const health = createHealthRouter({
-    store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? [], ...(deps.draining ? { draining: deps.draining } : {}),
+    store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? (() => []), ...(deps.draining ? { draining: deps.draining } : {}),
   });
   const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
@@ -97,8 +100,9 @@ export function createApp(deps: AppDeps): Koa {
   app.use(interactions.allowedMethods());
   app.use(accountSecurity.routes());
   app.use(accountSecurity.allowedMethods());
-  // The mount path must equal the issuer's path; no body parser may run before the provider.
-  app.use(basePath ? mount(basePath, deps.provider) : mount(deps.provider));
+  app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, path: `${basePath}${ROUTES.registration}`, logger: deps.logger }));
+  // No body parser may run before the provider.
+  app.use(deps.provider.middleware());
   return app;
 }
 

@@ -10,6 +10,8 @@ import type { Config } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { loadStaticConfig } from './config/static-config.js';
 import { createViews } from './http/views.js';
+import { createKeySealer } from './keys/key-encryption.js';
+import { ensureKeySet } from './keys/key-set-bootstrap.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
 import { createMetricsEndpoint, registrySource, type MetricsSource } from './observability/metrics-endpoint.js';
@@ -17,13 +19,15 @@ import { createMetrics, createProcessGauge, type Metrics } from './observability
 import { observeProviderEvents } from './observability/provider-events.js';
 import { createRequestObserver } from './observability/request-observer.js';
 import { auditProviderEvents } from './provider/audit-events.js';
-import { deliverBackchannelLogoutsInBackground } from './provider/backchannel-logout.js';
+import { deliverBackchannelLogoutsInBackground, type BackchannelDelivery } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
+import { startProviderRefresher, type ProviderRefresher } from './provider/provider-refresher.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
+import { createApiApp } from './resource-server/create-api-app.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { productionProblems } from './security/production-guard.js';
-import { createApiApp } from './resource-server/create-api-app.js';
+import { createRegistrationLimiter } from './security/registration-rate-limit.js';
 import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
 import Koa from 'koa';
@@ -65,6 +69,9 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
   const store = instrumentStore(await openStore(config, logger), metrics.store);
   // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
   const { replayCache } = store;
+  let refresher: ProviderRefresher | undefined;
+  // One per provider built: each queues its own back-channel logouts until shutdown.
+  const backchannelDeliveries: BackchannelDelivery[] = [];
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -84,20 +91,47 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
     const secondFactor = createSecondFactorService({ repository: store.accounts, issuer: new URL(config.issuer).hostname });
-    const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
-    const provider = await createProvider({
-      issuer: config.issuer, env: config.env, production, store, secrets, accounts, resourceServers, staticClients: staticConfig.clients, views,
-      replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
+    const sealer = createKeySealer(secrets.keysEncryptionKeys);
+    await ensureKeySet({
+      repository: store.keySet,
+      sealer,
+      configured: secrets.signingKeys,
+      configuredByOperator: Boolean(config.signingKeys || config.signingKeysFile),
+      now: Math.floor(Date.now() / 1000),
+      logger,
     });
-    observeProviderEvents(provider, { logger, metrics });
-    auditProviderEvents(provider, logger);
-    const backchannelLogout = deliverBackchannelLogoutsInBackground(provider, { logger });
+    const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
+    refresher = await startProviderRefresher({
+      store,
+      sealer,
+      staticResourceServers: staticConfig.resourceServers,
+      registry: resourceServers,
+      basePath,
+      intervalMs: config.providerRefreshSeconds * 1000,
+      logger,
+      async build(jwks) {
+        const provider = await createProvider({
+          issuer: config.issuer, env: config.env, production, registration: config.registration, store,
+          secrets: { signingKeys: jwks, cookieKeys: secrets.cookieKeys }, accounts, resourceServers, staticClients: staticConfig.clients, views,
+          replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
+        });
+        // Every provider the refresher builds gets the same listeners and hooks.
+        observeProviderEvents(provider, { logger, metrics });
+        auditProviderEvents(provider, logger);
+        backchannelDeliveries.push(deliverBackchannelLogoutsInBackground(provider, { logger }));
+        return provider;
+      },
+    });
 
     const app = createApp({
-      issuer: config.issuer, trustProxy: config.trustProxy, provider, store, accounts, secondFactor, resourceServers,
+      issuer: config.issuer, trustProxy: config.trustProxy, provider: refresher.host, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger, metrics,
+      registrationLimiter: createRegistrationLimiter(
+        { points: config.registrationRateLimit, durationSeconds: 3600 },
+        store.redis && config.redis ? { client: store.redis, keyPrefix: config.redis.keyPrefix } : undefined,
+      ),
       loginThrottle: createLoginThrottle({ redis: store.redis, keyPrefix: config.redis?.keyPrefix, ...config.loginThrottle }),
-      signingKeys: secrets.signingKeys.keys,
+      signingKeys: refresher.publishedKeys,
       draining: () => draining,
       metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
     });
@@ -132,12 +166,15 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       metricsUrl,
       async close(graceMs = config.shutdownGraceMs) {
         draining = true;
+        refresher?.stop();
         await Promise.all(servers.map((server) => drain(server, graceMs)));
-        await backchannelLogout.close();
+        await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
         await store.close();
       },
     };
   } catch (error) {
+    refresher?.stop();
+    await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
     await store.close();
     throw error;
   }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { parseEncryptionKeys } from '../keys/key-encryption.js';
 import { ConfigError } from './config-error.js';
 import { parseRedisConfig, type RedisConfig } from './redis-config.js';
 
@@ -22,6 +23,20 @@ export interface Config {
   /** A JWKS (with private members) given directly, or by file. */
   readonly signingKeys: string | undefined;
   readonly signingKeysFile: string | undefined;
+  /**
+   * Keys that encrypt private signing keys in the store (AES-256-GCM), base64; the first
+   * encrypts, all decrypt (rotation). Outside production, generated in DATA_DIR when unset.
+   */
+  readonly keysEncryptionKeys: readonly string[] | undefined;
+  /** How often each instance re-reads signing keys and resource servers from the store. */
+  readonly providerRefreshSeconds: number;
+  /**
+   * Dynamic client registration (RFC 7591): `open` to anyone (development), `initial-access-token`
+   * (minted by `gatehouse token initial-access`; the production default), or `closed`.
+   */
+  readonly registration: 'open' | 'initial-access-token' | 'closed';
+  /** Dynamic registration (RFC 7591/7592) requests allowed per client address per hour. */
+  readonly registrationRateLimit: number;
   /** Keys that sign cookies; the first signs, all verify (rotation). */
   readonly cookieKeys: readonly string[] | undefined;
   /** Static clients and resource servers (JSON files), besides any development seed. */
@@ -70,6 +85,7 @@ export interface Config {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const REGISTRATION_MODES: readonly Config['registration'][] = ['open', 'initial-access-token', 'closed'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
 
 /**
@@ -126,9 +142,24 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   if (production && !cookieKeys) {
     problems.push('COOKIE_KEYS is required in production: generate one with `openssl rand -base64 48`');
   }
-  if (production && !signingKeys && !signingKeysFile) {
-    problems.push('SIGNING_KEYS or SIGNING_KEYS_FILE is required in production: generate a JWKS with `npm run keys:generate`');
+  const keysEncryptionRaw = read('KEYS_ENCRYPTION_KEY');
+  const keysEncryptionKeys = keysEncryptionRaw?.split(',').map((key) => key.trim()).filter(Boolean);
+  if (keysEncryptionRaw) problems.push(...parseEncryptionKeys(keysEncryptionRaw).problems);
+  if (production && redis && !keysEncryptionRaw) {
+    problems.push('KEYS_ENCRYPTION_KEY is required in production with Redis (signing keys are stored encrypted with it): generate one with `openssl rand -base64 32`');
   }
+  // With Redis, the first instance generates the key set into the store; SIGNING_KEYS only seeds it.
+  if (production && !redis && !signingKeys && !signingKeysFile) {
+    problems.push('SIGNING_KEYS or SIGNING_KEYS_FILE is required in production without Redis: generate a JWKS with `npm run keys:generate`');
+  }
+  const registration = read('REGISTRATION') ?? (production ? 'initial-access-token' : 'open');
+  if (!REGISTRATION_MODES.includes(registration as Config['registration'])) {
+    problems.push(`REGISTRATION must be one of ${REGISTRATION_MODES.join(', ')} (got "${registration}")`);
+  } else if (production && registration === 'open') {
+    problems.push('REGISTRATION must not be open in production: anyone could register clients (use initial-access-token or closed)');
+  }
+  const registrationRateLimit = parseInteger('REGISTRATION_RATE_LIMIT', read('REGISTRATION_RATE_LIMIT'), 50, 1, 1_000_000, problems);
+  const providerRefreshSeconds = parseInteger('PROVIDER_REFRESH_SECONDS', read('PROVIDER_REFRESH_SECONDS'), 5, 1, 300, problems);
 
   const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -171,6 +202,10 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     dataDir: read('DATA_DIR') ?? '.data',
     signingKeys,
     signingKeysFile,
+    keysEncryptionKeys,
+    providerRefreshSeconds,
+    registration: registration as Config['registration'],
+    registrationRateLimit,
     cookieKeys,
     clientsFile: read('CLIENTS_FILE'),
     resourcesFile: read('RESOURCES_FILE'),

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { ClientMetadata } from 'oidc-provider';
 import type { NewAccount } from '../accounts/account-service.js';
 import type { ResourceServer } from '../provider/resource-servers.js';
+import { MAX_ACCESS_TOKEN_TTL } from '../provider/ttl.js';
+import { OIDC_SCOPES } from '../provider/scopes.js';
 import { ConfigError } from './config-error.js';
 import type { Config } from './load-config.js';
 
@@ -36,7 +38,7 @@ export async function loadStaticConfig(config: Config, configDir: string): Promi
   if (config.resourcesFile) {
     const list = await readJsonArray(config.resourcesFile, 'RESOURCES_FILE', problems);
     list.forEach((entry, index) => {
-      const server = toResourceServer(entry, `RESOURCES_FILE entry #${index}`, problems);
+      const server = parseResourceServer(entry, `RESOURCES_FILE entry #${index}`, problems);
       if (server) resourceServers.push(server);
     });
   }
@@ -61,17 +63,31 @@ export async function loadStaticConfig(config: Config, configDir: string): Promi
   return { clients, resourceServers, seedUsers };
 }
 
-function toResourceServer(entry: unknown, label: string, problems: string[]): ResourceServer | undefined {
+/** A resource server from untrusted JSON (a file, the admin CLI), or undefined with `problems` said. */
+export function parseResourceServer(entry: unknown, label: string, problems: string[]): ResourceServer | undefined {
   const e = entry as Partial<ResourceServer> | undefined;
   const before = problems.length;
-  if (!e || typeof e.audience !== 'string' || !URL.canParse(e.audience)) problems.push(`${label}: audience must be an absolute URL`);
+  // RFC 8707 §2: an absolute URI without a fragment.
+  if (!e || typeof e.audience !== 'string' || !URL.canParse(e.audience) || e.audience.includes('#')) {
+    problems.push(`${label}: audience must be an absolute URL without a fragment`);
+  }
   if (!e?.scopes || typeof e.scopes !== 'object' || Object.values(e.scopes).some((text) => typeof text !== 'string')) {
     problems.push(`${label}: scopes must map each scope to a description`);
+  } else {
+    const names = Object.keys(e.scopes);
+    if (names.length === 0) problems.push(`${label}: define at least one scope`);
+    // RFC 6749 §3.3 scope-token: printable ASCII without space, " or \.
+    const malformed = names.filter((name) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(name));
+    if (malformed.length > 0) problems.push(`${label}: scope names must be printable ASCII without spaces, quotes or backslashes (${malformed.map((name) => JSON.stringify(name)).join(', ')})`);
+    const reserved = names.filter((name) => (OIDC_SCOPES as readonly string[]).includes(name));
+    if (reserved.length > 0) problems.push(`${label}: ${reserved.join(', ')} ${reserved.length === 1 ? 'is an OpenID Connect scope' : 'are OpenID Connect scopes'}, not a resource server's`);
   }
   const format = e?.accessTokenFormat ?? 'jwt';
   if (format !== 'jwt' && format !== 'opaque') problems.push(`${label}: accessTokenFormat must be jwt or opaque`);
   const ttl = e?.accessTokenTTL ?? 3600;
-  if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86400) problems.push(`${label}: accessTokenTTL must be 60 to 86400 seconds`);
+  if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_ACCESS_TOKEN_TTL) {
+    problems.push(`${label}: accessTokenTTL must be 60 to ${MAX_ACCESS_TOKEN_TTL} seconds`);
+  }
   if (problems.length > before) return undefined;
   return { audience: e!.audience!, scopes: e!.scopes!, accessTokenFormat: format, accessTokenTTL: ttl };
 }

@@ -22,7 +22,8 @@ import { describeScopes } from './scope-descriptions.js';
 import { addSecondFactorStep } from './second-factor-step.js';
 
 export interface InteractionRouterDeps {
-  provider: Provider;
+  /** The current provider: it is rebuilt when signing keys or resource servers change. */
+  provider: { current(): Provider };
   accounts: AccountService;
   secondFactor: SecondFactorService;
   views: Views;
@@ -38,7 +39,8 @@ export interface InteractionRouterDeps {
 
 /** Our login, consent and abort pages for oidc-provider interactions. */
 export function createInteractionRouter(deps: InteractionRouterDeps): Router {
-  const { provider, views, csrf, prefix } = deps;
+  const { views, csrf, prefix } = deps;
+  const provider = () => deps.provider.current();
   const router = new Router({ prefix });
   // Form bodies only, small: these routes take a username, a password and a decision.
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
@@ -51,7 +53,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   };
   const findClient = async (clientId: unknown) => {
     if (typeof clientId !== 'string' || clientId === '' || clientId.length > 256) return undefined;
-    return provider.Client.find(clientId).catch(() => undefined);
+    return provider().Client.find(clientId).catch(() => undefined);
   };
 
   // An expired or unknown interaction leads back to the application the user came from: its id
@@ -62,14 +64,14 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     } catch (error) {
       if (error instanceof InteractionExpiredError && !error.startAgain) {
         const hint = (ctx.request.body as Record<string, unknown> | undefined)?.['client_id'] ?? ctx.query['client_id'];
-        error.startAgain = startAgainFor(await findClient(hint), provider.issuer);
+        error.startAgain = startAgainFor(await findClient(hint), provider().issuer);
       }
       throw error;
     }
   });
 
   const finish = async (ctx: Context, result: InteractionResults, merge: boolean) => {
-    const location = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const location = await provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.status = 303;
     ctx.redirect(location);
   };
@@ -94,11 +96,11 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   };
 
   const secondFactorStep = addSecondFactorStep(router, {
-    provider, secondFactor: deps.secondFactor, csrf, logger: deps.logger, prefix, forms, render, finish, requireCsrf,
+    provider: deps.provider, secondFactor: deps.secondFactor, csrf, logger: deps.logger, prefix, forms, render, finish, requireCsrf,
   });
 
   router.get('/:uid', async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx);
+    const interaction = await loadInteraction(provider(), ctx);
     if (interaction.prompt.name === 'login') return renderLogin(ctx, interaction);
     if (interaction.prompt.name !== 'consent') throw new InteractionExpiredError();
 
@@ -106,9 +108,9 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     if (!client) throw new InteractionExpiredError();
     if (isFirstParty(client)) {
       // Our own applications: consent is implied (still recorded as a Grant).
-      return finish(ctx, { consent: { grantId: await grantConsent(provider, interaction) } }, true);
+      return finish(ctx, { consent: { grantId: await grantConsent(provider(), interaction) } }, true);
     }
-    const { newScopes, previousScopes, resources } = await consentDetails(provider, interaction);
+    const { newScopes, previousScopes, resources } = await consentDetails(provider(), interaction);
     const account = interaction.session?.accountId ? await deps.accounts.findById(interaction.session.accountId) : undefined;
     const clientUri = safeHttpUrl(client.clientUri);
     const logoUri = safeHttpUrl(client.logoUri);
@@ -131,7 +133,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   });
 
   router.post('/:uid/login', forms, async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx, 'login');
+    const interaction = await loadInteraction(provider(), ctx, 'login');
     requireCsrf(ctx, interaction);
     const body = ctx.request.body as Record<string, unknown>;
     const username = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
@@ -164,7 +166,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   });
 
   router.post('/:uid/consent', forms, async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx, 'consent');
+    const interaction = await loadInteraction(provider(), ctx, 'consent');
     requireCsrf(ctx, interaction);
     const decision = (ctx.request.body as Record<string, unknown>)['decision'];
     const audit = { clientId: String(interaction.params['client_id']), accountId: interaction.session?.accountId };
@@ -172,13 +174,13 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
       deps.logger.info({ event: 'consent.denied', ...audit }, 'consent denied');
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
-    const grantId = await grantConsent(provider, interaction);
+    const grantId = await grantConsent(provider(), interaction);
     deps.logger.info({ event: 'consent.granted', ...audit, grantId }, 'consent granted');
     await finish(ctx, { consent: { grantId } }, true);
   });
 
   router.post('/:uid/abort', forms, async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx);
+    const interaction = await loadInteraction(provider(), ctx);
     requireCsrf(ctx, interaction);
     await finish(ctx, { error: 'access_denied', error_description: 'The user cancelled the sign-in' }, false);
   });

@@ -18,7 +18,8 @@ export function describeScopes(
   return [...new Set(scopes)].map((name) => ({
     name,
     description: (name !== 'unknown' && Object.hasOwn(known, name) ? known[name] : undefined)
-      ?? resourceScopes.get(name)
+      // An empty description (`gatehouse resource create` without --describe) falls through too.
+      ?? (resourceScopes.get(name) || undefined)
       // Plain text: the template escapes it.
       ?? words.unknown.replace('{scope}', name),
   }));

@@ -15,7 +15,8 @@ const PENDING_COOKIE = 'gatehouse.second_factor';
 const PENDING_SECONDS = 5 * 60;
 
 export interface SecondFactorStepDeps {
-  provider: Provider;
+  /** The current provider: it is rebuilt when signing keys or resource servers change. */
+  provider: { current(): Provider };
   secondFactor: SecondFactorService;
   csrf: CsrfTokens;
   logger: Logger;
@@ -37,7 +38,8 @@ export interface SecondFactorStep {
  * ACR_SECOND_FACTOR; password-only sign-ins get amr ["pwd"] and ACR_PASSWORD.
  */
 export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps): SecondFactorStep {
-  const { provider, csrf } = deps;
+  const { csrf } = deps;
+  const provider = () => deps.provider.current();
   const stepPath = (uid: string) => `${deps.prefix}/${uid}/second-factor`;
 
   const pendingAccountId = (ctx: Context, uid: string): string | undefined => {
@@ -48,7 +50,7 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
     ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: `${deps.prefix}/${uid}`, overwrite: true });
 
   const renderStep = async (ctx: Context, interaction: Interaction, error = '') => {
-    const client = await provider.Client.find(String(interaction.params['client_id']));
+    const client = await provider().Client.find(String(interaction.params['client_id']));
     await deps.render(ctx, 'second-factor', {
       clientName: client?.clientName ?? client?.clientId ?? 'An application',
       action: stepPath(interaction.uid),
@@ -63,13 +65,13 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
   };
 
   router.get('/:uid/second-factor', async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx, 'login');
+    const interaction = await loadInteraction(provider(), ctx, 'login');
     if (!pendingAccountId(ctx, interaction.uid)) return backToPassword(ctx, interaction.uid);
     await renderStep(ctx, interaction);
   });
 
   router.post('/:uid/second-factor', deps.forms, async (ctx) => {
-    const interaction = await loadInteraction(provider, ctx, 'login');
+    const interaction = await loadInteraction(provider(), ctx, 'login');
     deps.requireCsrf(ctx, interaction);
     const accountId = pendingAccountId(ctx, interaction.uid);
     if (!accountId) return backToPassword(ctx, interaction.uid);

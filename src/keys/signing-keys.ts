@@ -8,13 +8,23 @@ export interface PrivateJwks {
 /** ES256 for our JWT access tokens; RS256 is what OIDC relying parties expect for ID tokens by default. */
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
 
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
 export async function generateSigningKeys(): Promise<PrivateJwks> {
-  const keys = await Promise.all(SIGNING_ALGORITHMS.map(async (alg) => {
-    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
-    const jwk = await exportJWK(privateKey);
-    return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
-  }));
-  return { keys };
+  return { keys: await Promise.all(SIGNING_ALGORITHMS.map(generateSigningKey)) };
+}
+
+/** A fresh private JWK for `alg`, its kid the RFC 7638 thumbprint. */
+export async function generateSigningKey(alg: SigningAlgorithm): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
+}
+
+/** The public members of a JWK (what the JWKS publishes). */
+export function publicJwk(jwk: JWK): JWK {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, k: _k, priv: _priv, ...rest } = jwk as JWK & { priv?: string };
+  return rest;
 }
 
 /** Problems with a configured JWKS, worded for the operator; empty when usable. */

@@ -4,8 +4,11 @@ import type { Store } from '../store/store.js';
 export interface HealthDeps {
   store: Store;
   timeoutMs: number;
-  /** What the server signs with, reported by /readyz (algorithms only, never key material). */
-  signingKeys: readonly { alg?: string | undefined; kid?: string | undefined }[];
+  /**
+   * What the server signs with and publishes now (they change with `gatehouse keys rotate`),
+   * reported by /readyz: algorithms only, never key material.
+   */
+  signingKeys: () => readonly { alg?: string | undefined; kid?: string | undefined }[];
   /** True once shutdown started: a load balancer should stop sending us requests. */
   draining?: () => boolean;
 }
@@ -13,13 +16,17 @@ export interface HealthDeps {
 /** Liveness (the process answers) and readiness (keys loaded, storage answers within a bound, not draining). */
 export function createHealthRouter(deps: HealthDeps): Router {
   const router = new Router();
-  const keys = { signing: deps.signingKeys.length, algorithms: [...new Set(deps.signingKeys.map((key) => key.alg ?? 'unknown'))] };
+  const currentKeys = () => {
+    const keys = deps.signingKeys();
+    return { signing: keys.length, algorithms: [...new Set(keys.map((key) => key.alg ?? 'unknown'))].sort() };
+  };
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    const keys = currentKeys();
     const keysLoaded = keys.signing > 0;
     if (deps.draining?.()) {
       ctx.status = 503;

@@ -11,7 +11,7 @@ export type { Logger };
  */
 export const SECRET_FIELDS = [
   'password', 'new_password', 'passwordHash',
-  'client_secret', 'client_assertion', 'secret', 'secrets', 'cookieKeys', 'signingKeys',
+  'client_secret', 'client_assertion', 'secret', 'secrets', 'cookieKeys', 'signingKeys', 'keysEncryptionKeys', 'sealedPrivateJwk',
   'code', 'code_verifier', 'device_code', 'user_code',
   'token', 'access_token', 'refresh_token', 'id_token', 'id_token_hint', 'logout_token',
   'subject_token', 'actor_token', 'registration_access_token', 'initial_access_token', 'assertion',

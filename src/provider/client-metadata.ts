@@ -1,4 +1,6 @@
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
+import { isHashedClientSecret } from '../clients/client-secret.js';
+import { checkRegistrationPolicy } from './registration-policy.js';
 
 /**
  * Our own client metadata, settable only by operators (static configuration, the admin CLI),
@@ -11,18 +13,38 @@ export const EXTRA_CLIENT_METADATA = ['first_party', 'resource_server'] as const
 export function extraClientMetadata() {
   return {
     properties: [...EXTRA_CLIENT_METADATA],
-    validator(ctx: KoaContextWithOIDC | undefined, key: string, value: unknown, metadata?: Record<string, unknown>) {
-      // Registered metadata ends up in pages, URLs and logs: no NUL or other control characters anywhere in it.
-      if (ctx && metadata && key === EXTRA_CLIENT_METADATA[0]) {
-        const field = fieldWithControlCharacters(metadata);
-        if (field) throw new errors.InvalidClientMetadata(`${field} must not contain control characters`);
+    validator(ctx: KoaContextWithOIDC | undefined, key: string, value: unknown, metadata: Record<string, unknown>) {
+      // ctx is set only for registration and management requests (RFC 7591/7592). oidc-provider
+      // calls this once per extra property, before its own checks, with the whole metadata: the
+      // registration policy runs on the first call.
+      if (key === EXTRA_CLIENT_METADATA[0]) {
+        if (ctx) {
+          // Registered metadata ends up in pages, URLs and logs: no NUL or other control characters anywhere in it.
+          const field = fieldWithControlCharacters(metadata);
+          if (field) throw new errors.InvalidClientMetadata(`${field} must not contain control characters`);
+          checkRegistrationPolicy(metadata);
+        }
+        checkSecretUse(metadata);
       }
       if (value === undefined) return;
       if (typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
-      // ctx is set only for registration and management requests (RFC 7591/7592).
       if (ctx && value) throw new errors.InvalidClientMetadata(`${key} cannot be set through registration`);
     },
   };
+}
+
+/**
+ * A secret stored as a digest (client-secret.ts) proves itself only by comparison: it cannot
+ * key an HMAC, so such a client cannot use client_secret_jwt or HS* algorithms.
+ */
+function checkSecretUse(metadata: Record<string, unknown>): void {
+  if (!isHashedClientSecret(metadata['client_secret'])) return;
+  const symmetric = Object.entries(metadata).filter(([property, value]) =>
+    (property === 'token_endpoint_auth_method' && value === 'client_secret_jwt')
+    || (property.endsWith('_alg') && typeof value === 'string' && value.startsWith('HS')));
+  if (symmetric.length > 0) {
+    throw new errors.InvalidClientMetadata(`a client whose secret is stored as a digest cannot use ${symmetric.map(([property, value]) => `${property} ${String(value)}`).join(', ')}: it needs the secret itself`);
+  }
 }
 
 export function isFirstParty(client: Client): boolean {

@@ -2,14 +2,15 @@ import Provider, { type ClientMetadata, type Configuration, type KoaContextWithO
 import { ConfigError } from '../config/config-error.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { accountClaims, CLAIMS_BY_SCOPE } from '../accounts/claims.js';
-import type { NodeEnv } from '../config/load-config.js';
+import type { Config, NodeEnv } from '../config/load-config.js';
 import type { Views } from '../http/views.js';
-import type { Secrets } from '../keys/load-secrets.js';
+import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { ReplayCache } from '../store/replay-cache.js';
 import type { Store } from '../store/store.js';
 import { ACR_VALUES, SIGN_IN_CLAIMS } from './acr.js';
 import { backchannelLogoutFeature } from './backchannel-logout.js';
 import { CLIENT_AUTH_METHODS } from './client-authentication.js';
+import { acceptHashedClientSecrets } from './client-secret-comparison.js';
 import { extraClientMetadata } from './client-metadata.js';
 import { developmentLoopbackFetch } from './development-loopback-fetch.js';
 import { deviceFlowFeature, devicePolling } from './device-flow.js';
@@ -18,15 +19,18 @@ import { createProviderPages } from './pages.js';
 import { pushedAuthorizationRequestsFeature } from './pushed-authorization.js';
 import { resourceIndicatorsFeature, type ResourceServerRegistry } from './resource-servers.js';
 import { INTERACTION_PATH, ROUTES } from './routes.js';
-import { introspectionAllowed, issueRefreshToken, revocationAllowed, rotateRefreshToken } from './token-policies.js';
+import { OIDC_SCOPES } from './scopes.js';
+import { introspectionAllowed, issueRefreshToken, revocationAllowed, rotateRefreshToken, tokenStillBacked } from './token-policies.js';
 import { ttl } from './ttl.js';
 
 export interface ProviderDeps {
   issuer: string;
   env: NodeEnv;
   production: boolean;
+  registration: Config['registration'];
   store: Store;
-  secrets: Secrets;
+  /** The key set's published keys, active ones first (see keys/key-set.ts), and the cookie keys. */
+  secrets: { signingKeys: PrivateJwks; cookieKeys: string[] };
   accounts: AccountService;
   resourceServers: ResourceServerRegistry;
   staticClients: readonly ClientMetadata[];
@@ -39,8 +43,7 @@ export interface ProviderDeps {
   devicePollIntervalSeconds: number;
 }
 
-/** Scopes we understand besides the resource servers' own. */
-export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
+export { OIDC_SCOPES };
 
 /**
  * oidc-provider, configured by concern (see the imports). Configuration errors surface here,
@@ -99,7 +102,12 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      introspection: {
+        enabled: true,
+        async allowedPolicy(ctx, client, token) {
+          return introspectionAllowed(ctx, client, token) && tokenStillBacked(ctx, token, (id) => deps.accounts.findById(id));
+        },
+      },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
@@ -107,9 +115,10 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
         logoutSource: pages.logoutSource,
         postLogoutSuccessSource: pages.postLogoutSuccessSource,
       },
-      // RFC 7591/7592: open in development so any library can self-register; production needs an initial access token.
-      registration: { enabled: true, initialAccessToken: deps.production },
-      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      // RFC 7591/7592: open in development so any library can self-register; production needs an
+      // initial access token (`gatehouse token initial-access`) or has registration closed.
+      registration: { enabled: deps.registration !== 'closed', initialAccessToken: deps.registration === 'initial-access-token' },
+      registrationManagement: { enabled: deps.registration !== 'closed', rotateRegistrationAccessToken: true },
       resourceIndicators: resourceIndicatorsFeature(deps.resourceServers),
       deviceFlow: deviceFlowFeature(deps.views),
       pushedAuthorizationRequests: pushedAuthorizationRequestsFeature(deps.parRequired),
@@ -119,6 +128,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
   };
 
   const provider = new Provider(deps.issuer, configuration);
+  acceptHashedClientSecrets(provider);
   provider.use(devicePolling({ replayCache: deps.replayCache, intervalSeconds: deps.devicePollIntervalSeconds }));
   const problems: string[] = [];
   for (const client of deps.staticClients) {

@@ -16,16 +16,26 @@ export interface ResourceServerRegistry {
   all(): readonly ResourceServer[];
   /** Every scope any resource server defines, with its description. */
   scopeDescriptions(): ReadonlyMap<string, string>;
+  /** Swaps in a new list (static ones plus the store's, re-read by the provider refresher). */
+  replace(servers: readonly ResourceServer[]): void;
 }
 
-export function createResourceServerRegistry(servers: readonly ResourceServer[]): ResourceServerRegistry {
-  const byAudience = new Map(servers.map((server) => [server.audience, server]));
-  const descriptions = new Map(servers.flatMap((server) => Object.entries(server.scopes)));
-  return {
+export function createResourceServerRegistry(initial: readonly ResourceServer[]): ResourceServerRegistry {
+  let servers = initial;
+  let byAudience = new Map<string, ResourceServer>();
+  let descriptions = new Map<string, string>();
+  const registry: ResourceServerRegistry = {
     get: (audience) => byAudience.get(audience),
     all: () => servers,
     scopeDescriptions: () => descriptions,
+    replace(next) {
+      servers = [...next];
+      byAudience = new Map(servers.map((server) => [server.audience, server]));
+      descriptions = new Map(servers.flatMap((server) => Object.entries(server.scopes)));
+    },
   };
+  registry.replace(initial);
+  return registry;
 }
 
 /** `features.resourceIndicators` (RFC 8707): unknown resources are refused with invalid_target. */

@@ -20,6 +20,10 @@ export function instrumentStore(store: Store, metrics: StoreMetrics): Store {
     kind: store.kind,
     adapterFactory,
     accounts: wrap(store.accounts, ACCOUNT_METHODS, 'accounts', metrics),
+    // Operator-driven or polled every few seconds: not worth a metric series of their own.
+    clients: store.clients,
+    resourceServers: store.resourceServers,
+    keySet: store.keySet,
     replayCache: store.replayCache,
     redis: store.redis,
     ping: timed(() => store.ping(), 'ping', metrics),

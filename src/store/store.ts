@@ -1,17 +1,26 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { AdapterFactory } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.js';
+import type { ClientRepository } from '../clients/client-repository.js';
+import type { KeySetRepository } from '../keys/key-set.js';
+import type { ResourceServerRepository } from '../provider/resource-server-repository.js';
 import type { ReplayCache } from './replay-cache.js';
 
 /**
  * The storage port. oidc-provider's models go through `adapterFactory`; our own records
- * (accounts) through their repositories. Implementations: memory/ (embedded default, one
- * process) and redis/ (shared by any number of instances).
+ * through their repositories. Implementations: memory/ (embedded default, one process) and
+ * redis/ (shared by any number of instances, and by the admin CLI).
  */
 export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly adapterFactory: AdapterFactory;
   readonly accounts: AccountRepository;
+  /** Registered clients: the adapter's `Client` records, listable. */
+  readonly clients: ClientRepository;
+  /** Resource servers registered at run time. */
+  readonly resourceServers: ResourceServerRepository;
+  /** The signing keys every instance publishes and signs with. */
+  readonly keySet: KeySetRepository;
   /** Shared like everything else in the store (Redis: every instance sees every claim); closed by close(). */
   readonly replayCache: ReplayCache;
   /**

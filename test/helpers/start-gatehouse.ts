@@ -13,6 +13,8 @@ export interface TestGatehouse {
   /** The store this server runs on: the test project's (see jest.config.js) unless `env` chose one. */
   store: 'memory' | 'redis' | 'redis-cluster' | 'redis-sentinel';
   apiUrl: string;
+  /** The environment it was configured from (the admin CLI gets the same one). */
+  env: Record<string, string>;
   /** Every log line the server wrote (JSON strings), for tests that read logs. */
   logs: string[];
   /** Set when METRICS_PORT is given. */
@@ -29,7 +31,7 @@ export interface TestGatehouse {
 export async function startTestGatehouse(env: Record<string, string> = {}): Promise<TestGatehouse> {
   const [port, apiPort] = [await freePort(), await freePort()];
   const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig({
+  const configuredEnv: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: String(port),
     API_PORT: String(apiPort),
@@ -42,7 +44,8 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
     PASSWORD_HASH_PASSES: '1',
     ...projectStoreEnv(env),
     ...env,
-  });
+  };
+  const config = loadConfig(configuredEnv);
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
@@ -56,6 +59,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
     issuer: config.issuer,
     store: topology === 'single' ? 'redis' : topology === 'cluster' ? 'redis-cluster' : topology === 'sentinel' ? 'redis-sentinel' : 'memory',
     apiUrl: `http://localhost:${apiPort}`,
+    env: configuredEnv,
     logs,
     metricsUrl: running.metricsUrl,
     async close() {

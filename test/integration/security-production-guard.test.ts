@@ -30,14 +30,15 @@ function runMainIn(env: Record<string, string>) {
 const PRODUCTION = () => ({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: cookieKeys, SIGNING_KEYS: signingKeys, HOST: '127.0.0.1' });
 
 describe('production guard: `npm start` (src/main.ts) refuses unsafe production settings, saying how to fix each', () => {
-  it('no keys, an http issuer and the demo seed: exit 1 and one message listing every fix', async () => {
+  it('no keys, an http issuer, the demo seed and open registration: exit 1 and one message listing every fix', async () => {
     const port = await freePort();
-    const { code, stderr } = await runMainIn({ NODE_ENV: 'production', PORT: String(port), ISSUER: 'http://id.example.com', SEED_DEMO: 'true' });
+    const { code, stderr } = await runMainIn({ NODE_ENV: 'production', PORT: String(port), ISSUER: 'http://id.example.com', SEED_DEMO: 'true', REGISTRATION: 'open' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/COOKIE_KEYS is required in production: generate one with `openssl rand -base64 48`/);
-    expect(stderr).toMatch(/SIGNING_KEYS or SIGNING_KEYS_FILE is required in production: generate a JWKS with `npm run keys:generate`/);
+    expect(stderr).toMatch(/SIGNING_KEYS or SIGNING_KEYS_FILE is required in production[^:]*: generate a JWKS with `npm run keys:generate`/);
     expect(stderr).toMatch(/ISSUER must use https in production \(set ALLOW_HTTP_ISSUER=true only on a private network\)/);
     expect(stderr).toMatch(/SEED_DEMO must not be true in production/);
+    expect(stderr).toMatch(/REGISTRATION must not be open in production: .* \(use initial-access-token or closed\)/);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -43,6 +43,10 @@ describeWithRedis('the Redis key layout after real flows', 'redis-server-binary'
     { pattern: /^layout:DeviceCode:user-code:\{[^}]+\}$/, type: 'string', expires: true },
     { pattern: /^layout:grant-tokens:\{[^}]+\}$/, type: 'zset', expires: true },
     { pattern: /^layout:replay:\{[^}]+\}$/, type: 'string', expires: true },
+    // The signing key set: one record, rewritten by rotation; retired keys are pruned from it.
+    { pattern: /^layout:\{key-set\}$/, type: 'hash', expires: false },
+    // Registration throttling counters (rate-limiter-flexible), one per client address and window.
+    { pattern: /^layout:rate-limit:registration:.+$/, type: 'string', expires: true },
     { pattern: /^layout:[A-Za-z]+:\{[^}]+\}$/, type: 'hash', expires: true },
   ];
 
@@ -50,7 +54,7 @@ describeWithRedis('the Redis key layout after real flows', 'redis-server-binary'
     const keys = await inspect.keys('*');
     const seenModels = new Set(keys.map((key) => key.split(':')[1]));
     // (Finished interactions are deleted; JWT client-credentials tokens are not stored.)
-    expect([...seenModels].sort()).toEqual(['AccessToken', 'AuthorizationCode', 'Client', 'Grant', 'RefreshToken', 'RegistrationAccessToken', 'Session', 'grant-tokens', '{accounts}']);
+    expect([...seenModels].sort()).toEqual(['AccessToken', 'AuthorizationCode', 'Client', 'Grant', 'RefreshToken', 'RegistrationAccessToken', 'Session', 'grant-tokens', 'rate-limit', '{accounts}', '{key-set}']);
     for (const key of keys) {
       const rule = LAYOUT.find(({ pattern }) => pattern.test(key));
       expect({ key, documented: Boolean(rule) }).toEqual({ key, documented: true });

@@ -61,6 +61,25 @@ describe('loadConfig', () => {
     expect(config.cookieKeys).toEqual(['a'.repeat(32)]);
   });
 
+  it('with Redis in production, needs KEYS_ENCRYPTION_KEY instead of SIGNING_KEYS (keys are generated into the store)', () => {
+    const base = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: 'a'.repeat(32), REDIS_URL: 'redis://redis:6379' };
+    const problems = problemsOf(base);
+    expect(problems).toMatch(/KEYS_ENCRYPTION_KEY is required in production with Redis/);
+    expect(problems).not.toMatch(/SIGNING_KEYS/);
+    const config = loadConfig({ ...base, KEYS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
+    expect(config.keysEncryptionKeys).toHaveLength(1);
+    expect(problemsOf({ KEYS_ENCRYPTION_KEY: 'c2hvcnQ=' })).toMatch(/KEYS_ENCRYPTION_KEY entry #1 must be 32 random bytes/);
+  });
+
+  it('opens registration in development, requires an initial access token in production, and never opens it there', () => {
+    expect(loadConfig({}).registration).toBe('open');
+    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: 'a'.repeat(32), SIGNING_KEYS_FILE: '/run/jwks.json' };
+    expect(loadConfig(production).registration).toBe('initial-access-token');
+    expect(loadConfig({ ...production, REGISTRATION: 'closed' }).registration).toBe('closed');
+    expect(problemsOf({ ...production, REGISTRATION: 'open' })).toMatch(/REGISTRATION must not be open in production/);
+    expect(problemsOf({ REGISTRATION: 'sometimes' })).toMatch(/REGISTRATION must be one of open, initial-access-token, closed/);
+  });
+
   it('never echoes a malformed REDIS_URL, which may hold a password', () => {
     const problems = problemsOf({ REDIS_URL: 'redis://:hunter2@[bad' });
     expect(problems).toMatch(/REDIS_URL must be an absolute URL/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,19 +22,23 @@ describe('signing and cookie keys', () => {
     const config = loadConfig({ DATA_DIR: dir });
     const first = await loadSecrets(config);
     const second = await loadSecrets(config);
-    expect(first.generated).toEqual(['signing keys', 'cookie keys']);
+    expect(first.generated).toEqual(['signing keys', 'cookie keys', 'keys encryption key']);
     expect(second.signingKeys).toEqual(first.signingKeys);
     expect(second.cookieKeys).toEqual(first.cookieKeys);
-    expect(first.signingKeys.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(first.signingKeys?.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
     expect((await stat(join(dir, 'signing-keys.json'))).mode & 0o077).toBe(0);
   }));
 
-  it('come from SIGNING_KEYS_FILE and COOKIE_KEYS when given, and nothing is generated', () => withDir(async (dir) => {
+  it('come from SIGNING_KEYS_FILE, COOKIE_KEYS and KEYS_ENCRYPTION_KEY when given, and nothing is generated', () => withDir(async (dir) => {
     const file = join(dir, 'jwks.json');
     const jwks = await generateSigningKeys();
     await writeFile(file, JSON.stringify(jwks));
-    const secrets = await loadSecrets(loadConfig({ DATA_DIR: join(dir, 'unused'), SIGNING_KEYS_FILE: file, COOKIE_KEYS: 'k'.repeat(40) }));
+    const encryptionKey = randomBytes(32);
+    const secrets = await loadSecrets(loadConfig({
+      DATA_DIR: join(dir, 'unused'), SIGNING_KEYS_FILE: file, COOKIE_KEYS: 'k'.repeat(40), KEYS_ENCRYPTION_KEY: encryptionKey.toString('base64'),
+    }));
     expect(secrets.generated).toEqual([]);
+    expect(secrets.keysEncryptionKeys).toEqual([encryptionKey]);
     expect(secrets.signingKeys).toEqual(jwks);
     await expect(readFile(join(dir, 'unused', 'signing-keys.json'))).rejects.toThrow();
   }));

@@ -62,6 +62,14 @@ export class MemoryModelTable {
     return key ? this.#read(key) : undefined;
   }
 
+  /** The ids of a model's live records (the admin CLI lists registered clients with it). */
+  ids(model: string): string[] {
+    const prefix = `${model}:`;
+    return [...this.#entries.keys()]
+      .filter((key) => key.startsWith(prefix) && this.#live(key))
+      .map((key) => key.slice(prefix.length));
+  }
+
   /**
    * Marks the record consumed; a second call fails and revokes the grant behind it. A record
    * that vanished since it was read (expired, or revoked by a concurrent loser) fails too.

@@ -5,7 +5,11 @@ import type { Store } from '../store.js';
 import { checkServerConfig } from './check-server-config.js';
 import { connectRedis, createRedisClient, type RedisClient } from './connection.js';
 import { createRedisKeys } from './keys.js';
+import { createAdapterClientRepository } from '../../clients/client-repository.js';
 import { createRedisAccountRepository } from './redis-account-repository.js';
+import { createRedisKeySetRepository } from './redis-key-set-repository.js';
+import { scanRecordIds } from './redis-record-ids.js';
+import { createRedisResourceServerRepository } from './redis-resource-server-repository.js';
 import { createRedisAdapterFactory } from './redis-adapter.js';
 import { createRedisReplayCache } from './redis-replay-cache.js';
 import { defineScripts } from './scripts.js';
@@ -28,11 +32,15 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
   // command timeouts, so a frozen Redis still gets the request its 503 within ~2 s.
   const guard = createStoreGuard({ logger, deadlineMs: connection.commandTimeoutMs * 2 });
 
+  const adapterFactory = createRedisAdapterFactory({ client, scripts, keys, guard });
   return {
     kind: 'redis',
     redis: client,
-    adapterFactory: createRedisAdapterFactory({ client, scripts, keys, guard }),
+    adapterFactory,
     accounts: createRedisAccountRepository({ client, scripts, keys, guard }),
+    clients: createAdapterClientRepository(adapterFactory, () => guard.run('clients.list', () => scanRecordIds(client, keys, 'Client'))),
+    resourceServers: createRedisResourceServerRepository({ client, keys, guard }),
+    keySet: createRedisKeySetRepository({ client, keys, guard }),
     replayCache: createRedisReplayCache({ client, keys, guard }),
     ping: () => guard.run('ping', () => ping(client)),
     async close() {

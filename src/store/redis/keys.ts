@@ -28,6 +28,14 @@ export interface RedisKeys {
   readonly accountsById: string;
   /** HASH normalized username -> account id. */
   readonly accountsByUsername: string;
+  /** SCAN pattern matching every record of one model (the admin CLI lists `Client` records with it). */
+  recordPattern(model: string): string;
+  /** The id of a record key that matched recordPattern(model). */
+  recordId(model: string, key: string): string;
+  /** HASH {version, record: JSON KeySetRecord}: the signing keys, private parts sealed. */
+  readonly keySet: string;
+  /** HASH audience -> JSON ResourceServer: resource servers registered by the admin CLI. */
+  readonly resourceServers: string;
   /** Everything this deployment owns starts with this (SCAN pattern for tooling). */
   readonly prefix: string;
 }
@@ -42,6 +50,11 @@ export function createRedisKeys(prefix: string): RedisKeys {
     replay: (key) => `${prefix}replay:{${key}}`,
     accountsById: `${prefix}{accounts}:by-id`,
     accountsByUsername: `${prefix}{accounts}:by-username`,
+    // The prefix is checked to hold no glob characters (redis-config.ts).
+    recordPattern: (model) => `${prefix}${model}:{*}`,
+    recordId: (model, key) => key.slice(`${prefix}${model}:{`.length, -1),
+    keySet: `${prefix}{key-set}`,
+    resourceServers: `${prefix}{resource-servers}`,
   };
 }
 
