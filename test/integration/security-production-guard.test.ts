@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const CONFIG_DIR = join(ROOT, 'config');
 let workDir: string;
 let signingKeys: string;
 const cookieKeys = 'k'.repeat(48);
+const keysEncryptionKey = randomBytes(32).toString('base64');
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'gatehouse-prod-'));
@@ -27,7 +29,11 @@ function runMainIn(env: Record<string, string>) {
     .then((result) => ({ ...result, stderr: result.stderr + (result.signal ? `killed by ${result.signal}` : '') }));
 }
 
-const PRODUCTION = () => ({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: cookieKeys, SIGNING_KEYS: signingKeys, HOST: '127.0.0.1' });
+const PRODUCTION = () => ({
+  NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: cookieKeys, SIGNING_KEYS: signingKeys, HOST: '127.0.0.1',
+  // Needed when the test project runs on Redis (signing keys are stored sealed there).
+  KEYS_ENCRYPTION_KEY: keysEncryptionKey,
+});
 
 describe('production guard: `npm start` (src/main.ts) refuses unsafe production settings, saying how to fix each', () => {
   it('no keys, an http issuer, the demo seed and open registration: exit 1 and one message listing every fix', async () => {

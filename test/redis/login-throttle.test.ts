@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -68,9 +71,12 @@ describeWithRedis('two instances sharing one Redis share the login throttle', 'r
   let server: RedisServer;
   let a: TestGatehouse;
   let b: TestGatehouse;
+  let dataDir: string;
   beforeAll(async () => {
     server = await startRedisServer();
-    const env = { REDIS_URL: server.url, LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' };
+    // One DATA_DIR: the second instance reads the development keys (and their sealing key) the first made.
+    dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-shared-'));
+    const env = { REDIS_URL: server.url, DATA_DIR: dataDir, LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' };
     a = await startTestGatehouse(env);
     b = await startTestGatehouse(env);
   }, 30_000);
@@ -78,6 +84,7 @@ describeWithRedis('two instances sharing one Redis share the login throttle', 'r
     await a?.close();
     await b?.close();
     await server?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   async function attempt(instance: TestGatehouse, username: string): Promise<Page> {
