@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from './config/config-error.js';
+import { loadOrExit } from './config/load-or-exit.js';
 import { createViews } from './http/views.js';
 import { createLogger } from './observability/logger.js';
 import { createRequestObserver } from './observability/request-observer.js';
@@ -10,16 +10,7 @@ import { loadApiConfig } from './resource-server/load-api-config.js';
 
 // Entry point for the protected API on its own (docker compose's `api` service); `npm start`
 // runs the same API inside the authorization server's process unless API_ENABLED=false.
-let config;
-try {
-  config = loadApiConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadOrExit(loadApiConfig);
 
 const logger = createLogger({ level: config.logLevel }).child({ service: 'gatehouse-api' });
 const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.meta.url)), assetsPath: '', cache: true });

@@ -3,6 +3,7 @@ import { createWorkerMetricsSource } from './cluster/cluster-metrics.js';
 import { READY_MESSAGE, runPrimary } from './cluster/run-primary.js';
 import { onShutdownSignal } from './cluster/shutdown-signals.js';
 import { ConfigError } from './config/config-error.js';
+import { loadOrExit } from './config/load-or-exit.js';
 import { loadConfig, type Config } from './config/load-config.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -10,16 +11,7 @@ import { startGatehouse, type StartOptions } from './server.js';
 
 // Entry point of `npm start`: configuration, then one server in this process (WORKERS=1), or a
 // cluster primary that forks WORKERS workers, each running the same server.
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadOrExit(loadConfig);
 
 const logger = createLogger({ level: config.logLevel });
 if (config.workers > 1 && cluster.isPrimary) {

@@ -55,8 +55,10 @@ export function loadDemoConfig(env: Env): DemoConfig {
   };
 
   const rawPort = read('DEMO_PORT') ?? '3002';
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) problems.push(`DEMO_PORT must be a whole number from 0 to 65535 (got "${rawPort}")`);
+  const portValid = /^\d+$/.test(rawPort) && Number(rawPort) <= 65535;
+  if (!portValid) problems.push(`DEMO_PORT must be a whole number from 0 to 65535 (got "${rawPort}")`);
+  // A bad DEMO_PORT is reported once, not again through the redirect URI derived from it.
+  const port = portValid ? Number(rawPort) : 3002;
 
   const issuer = url('DEMO_ISSUER', 'http://localhost:3000');
   const internal = read('DEMO_ISSUER_INTERNAL_URL') === undefined ? undefined : url('DEMO_ISSUER_INTERNAL_URL', '');

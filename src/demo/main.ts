@@ -1,23 +1,14 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '../config/config-error.js';
+import { loadOrExit } from '../config/load-or-exit.js';
 import { createLogger } from '../observability/logger.js';
 import { createDemoApp } from './create-demo-app.js';
 import { loadDemoConfig } from './demo-config.js';
 import { createRelyingParty } from './relying-party.js';
 
 // Entry point of `npm run demo`: the demo relying party on DEMO_PORT (3002 by default).
-let config;
-try {
-  config = loadDemoConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadOrExit(loadDemoConfig);
 
 const logger = createLogger({ level: config.logLevel }).child({ service: 'gatehouse-demo' });
 const relyingParty = createRelyingParty(config, logger);
