@@ -17,8 +17,10 @@ import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
 import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
 import { createCsrfTokens } from './security/csrf.js';
+import { rejectCrossSitePosts } from './security/cross-site-posts.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
+import type { LoginThrottle } from './security/login-throttle.js';
 import { createRegistrationRateLimit } from './security/registration-rate-limit.js';
 import type { Store } from './store/store.js';
 
@@ -32,6 +34,7 @@ export interface AppDeps {
   secondFactor: SecondFactorService;
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
+  loginThrottle: LoginThrottle;
   registrationLimiter: RateLimiterAbstract;
   views: Views;
   logger: Logger;
@@ -55,6 +58,13 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
+  const interactionPrefix = `${basePath}${INTERACTION_PATH}`;
+  const logoutConfirm = `${basePath}${ROUTES.end_session}/confirm`;
+  const accountSecurityPrefix = `${basePath}${ACCOUNT_SECURITY_PATH}`;
+  const deviceVerification = `${basePath}${ROUTES.code_verification}`;
+  // Every form a person submits from our pages; none is ever posted from another site.
+  const isOurForm = (path: string) => [interactionPrefix, accountSecurityPrefix, deviceVerification]
+    .some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || path === logoutConfirm;
   const health = createHealthRouter({
     store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? (() => []), ...(deps.draining ? { draining: deps.draining } : {}),
   });
@@ -65,14 +75,15 @@ export function createApp(deps: AppDeps): Koa {
     secondFactor: deps.secondFactor,
     views: deps.views,
     csrf,
+    throttle: deps.loginThrottle,
     resourceServers: deps.resourceServers,
     logger: deps.logger,
     ...(deps.metrics ? { loginMetrics: deps.metrics.login } : {}),
-    prefix: `${basePath}${INTERACTION_PATH}`,
+    prefix: interactionPrefix,
   });
   const accountSecurity = createAccountSecurityRouter({
-    accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, logger: deps.logger,
-    prefix: `${basePath}${ACCOUNT_SECURITY_PATH}`,
+    accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, throttle: deps.loginThrottle, logger: deps.logger,
+    prefix: accountSecurityPrefix,
   });
 
   app.use(createRequestObserver({ logger: deps.logger, metrics: deps.metrics, server: 'as' }));
@@ -84,6 +95,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(createHostGuard(deps.issuer));
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
+  app.use(rejectCrossSitePosts(isOurForm));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(accountSecurity.routes());

@@ -7,6 +7,7 @@ import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createSecondFactorService } from './accounts/second-factor.js';
 import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
+import { ConfigError } from './config/config-error.js';
 import { loadStaticConfig } from './config/static-config.js';
 import { createViews } from './http/views.js';
 import { createKeySealer } from './keys/key-encryption.js';
@@ -17,16 +18,22 @@ import { createMetricsEndpoint, registrySource, type MetricsSource } from './obs
 import { createMetrics, createProcessGauge, type Metrics } from './observability/metrics.js';
 import { observeProviderEvents } from './observability/provider-events.js';
 import { createRequestObserver } from './observability/request-observer.js';
+import { auditProviderEvents } from './provider/audit-events.js';
 import { deliverBackchannelLogoutsInBackground, type BackchannelDelivery } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
 import { startProviderRefresher, type ProviderRefresher } from './provider/provider-refresher.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
+import { createLoginThrottle } from './security/login-throttle.js';
+import { productionProblems } from './security/production-guard.js';
 import { createRegistrationLimiter } from './security/registration-rate-limit.js';
 import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
 import Koa from 'koa';
+
+/** Request line and headers together: larger requests get Node's bare 431 before any of our code runs. */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -74,7 +81,12 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
     // Templates are compiled once, except in development where edits show without a restart.
     const views = createViews({ viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cache: config.env !== 'development' });
-    const accounts = createAccountService({ repository: store.accounts, hasher: createPasswordHasher(config.passwordHash) });
+    const hasher = createPasswordHasher(config.passwordHash);
+    const accounts = createAccountService({ repository: store.accounts, hasher });
+    if (production) {
+      const problems = await productionProblems({ clients: staticConfig.clients, accounts: store.accounts, hasher, configDir: `${ROOT_DIR}config` });
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
@@ -105,6 +117,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         });
         // Every provider the refresher builds gets the same listeners and hooks.
         observeProviderEvents(provider, { logger, metrics });
+        auditProviderEvents(provider, logger);
         backchannelDeliveries.push(deliverBackchannelLogoutsInBackground(provider, { logger }));
         return provider;
       },
@@ -117,12 +130,13 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         { points: config.registrationRateLimit, durationSeconds: 3600 },
         store.redis && config.redis ? { client: store.redis, keyPrefix: config.redis.keyPrefix } : undefined,
       ),
+      loginThrottle: createLoginThrottle({ redis: store.redis, keyPrefix: config.redis?.keyPrefix, ...config.loginThrottle }),
       signingKeys: refresher.publishedKeys,
       draining: () => draining,
       metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
     });
     const servers: Server[] = [];
-    const url = await listen(createServer(app.callback()), config.host, config.port, servers);
+    const url = await listen(createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app.callback()), config.host, config.port, servers);
 
     let metricsUrl: string | undefined;
     if (metricsSource && config.metrics.port !== undefined && options.metricsServer !== false) {
@@ -143,7 +157,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         trustProxy: config.trustProxy,
         observer: createRequestObserver({ logger, metrics, server: 'api' }),
       });
-      apiUrl = await listen(createServer(api.callback()), config.api.host, config.api.port, servers);
+      apiUrl = await listen(createServer({ maxHeaderSize: MAX_HEADER_BYTES }, api.callback()), config.api.host, config.api.port, servers);
     }
 
     return {

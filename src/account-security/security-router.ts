@@ -2,22 +2,23 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountRecord } from '../accounts/account-repository.js';
-import { normalizeUsername } from '../accounts/account-repository.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { CodeCheck, SecondFactorService } from '../accounts/second-factor.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { CsrfTokens } from '../security/csrf.js';
+import type { LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { createAccountSessions, type AccountSession } from './account-session.js';
 import { qrCodeDataUrl } from './qr-code.js';
-import { createSignInThrottle } from './sign-in-throttle.js';
 
 export interface AccountSecurityDeps {
   accounts: AccountService;
   secondFactor: SecondFactorService;
   views: Views;
   csrf: CsrfTokens;
+  /** The same counters as the login page: a guess here counts there, and the reverse. */
+  throttle: LoginThrottle;
   logger: Logger;
   /** Where the pages live, e.g. "/account/security" (with the issuer's path in front, if any). */
   prefix: string;
@@ -35,9 +36,6 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
   const router = new Router({ prefix });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
   const sessions = createAccountSessions({ path: prefix });
-  // Per address and username, and per address alone: 10 and 50 failures per 15 minutes.
-  const perAccount = createSignInThrottle({ maxFailures: 10, windowMs: 15 * 60_000 });
-  const perAddress = createSignInThrottle({ maxFailures: 50, windowMs: 15 * 60_000 });
 
   const render = async (ctx: Context, name: string, locals: Record<string, unknown>) => {
     setPageHeaders(ctx);
@@ -104,18 +102,20 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
   router.post('/sign-in', forms, async (ctx) => {
     refuseForgedForm(ctx, `account-sign-in:${sessions.formNonce(ctx, false) ?? ''}`);
     const username = field(ctx, 'username', 256);
-    const keys = [`${ctx.ip}|${normalizeUsername(username)}`, ctx.ip] as const;
-    const wait = Math.max(perAccount.retryAfter(keys[0]), perAddress.retryAfter(keys[1]));
+    const attempt = { username, ip: ctx.ip };
+    const wait = await deps.throttle.retryAfter(attempt);
     if (wait > 0) {
+      deps.logger.warn({ event: 'login.throttled', ip: ctx.ip }, 'account page sign-in throttled');
       ctx.status = 429;
       ctx.set('Retry-After', String(wait));
       return renderSignIn(ctx, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, username });
     }
     const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
     if (!account) {
-      perAccount.recordFailure(keys[0]);
-      perAddress.recordFailure(keys[1]);
-      deps.logger.info({ event: 'account_security.sign_in.failed' }, 'account page sign-in failed');
+      deps.logger.info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');
+      for (const scope of await deps.throttle.failed(attempt)) {
+        deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
+      }
       ctx.status = 401;
       return renderSignIn(ctx, { error: SIGN_IN_FAILED, username });
     }
@@ -128,7 +128,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
       const check = await secondFactor.check(account.id, code);
       if (!check.ok) return renderSignIn(ctx, { error: codeProblem(ctx, check), username, askCode: true });
     }
-    perAccount.reset(keys[0]);
+    await deps.throttle.succeeded(attempt);
     sessions.start(ctx, account.id);
     deps.logger.info({ event: 'account_security.sign_in.succeeded', accountId: account.id }, 'account page sign-in');
     seeOther(ctx);

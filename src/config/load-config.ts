@@ -75,6 +75,12 @@ export interface Config {
     readonly memoryKiB: number;
     readonly passes: number;
   };
+  /** Failed sign-ins allowed per account and per client address within `windowSeconds`. */
+  readonly loginThrottle: {
+    readonly accountFailures: number;
+    readonly addressFailures: number;
+    readonly windowSeconds: number;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -163,6 +169,11 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const memoryKiB = parseInteger('PASSWORD_HASH_MEMORY_KIB', read('PASSWORD_HASH_MEMORY_KIB'), 19456, 8192, 4_194_304, problems);
   const passes = parseInteger('PASSWORD_HASH_PASSES', read('PASSWORD_HASH_PASSES'), 2, 1, 20, problems);
 
+  // OWASP ASVS 6.3: throttle per account (slow brute force) and per address (credential stuffing).
+  const accountFailures = parseInteger('LOGIN_MAX_FAILURES_PER_ACCOUNT', read('LOGIN_MAX_FAILURES_PER_ACCOUNT'), 10, 1, 10_000, problems);
+  const addressFailures = parseInteger('LOGIN_MAX_FAILURES_PER_ADDRESS', read('LOGIN_MAX_FAILURES_PER_ADDRESS'), 100, 1, 1_000_000, problems);
+  const windowSeconds = parseInteger('LOGIN_THROTTLE_SECONDS', read('LOGIN_THROTTLE_SECONDS'), 900, 1, 86_400, problems);
+
   const trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'), false, problems);
   const apiEnabled = parseBoolean('API_ENABLED', read('API_ENABLED'), true, problems);
   const parRequired = parseBoolean('PAR_REQUIRED', read('PAR_REQUIRED'), false, problems);
@@ -213,6 +224,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     parRequired,
     devicePollIntervalSeconds,
     passwordHash: { memoryKiB, passes },
+    loginThrottle: { accountFailures, addressFailures, windowSeconds },
   });
 }
 

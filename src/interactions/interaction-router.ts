@@ -12,6 +12,7 @@ import { isFirstParty } from '../provider/client-metadata.js';
 import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
 import type { CsrfTokens } from '../security/csrf.js';
+import type { LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { consentDetails } from './consent-details.js';
 import { FormRejectedError } from './form-rejected-error.js';
@@ -27,6 +28,7 @@ export interface InteractionRouterDeps {
   secondFactor: SecondFactorService;
   views: Views;
   csrf: CsrfTokens;
+  throttle: LoginThrottle;
   resourceServers: ResourceServerRegistry;
   logger: Logger;
   /** Counts sign-ins by outcome. */
@@ -74,7 +76,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     ctx.redirect(location);
   };
 
-  const renderLogin = async (ctx: Context, interaction: Interaction, extra: { failed?: boolean; username?: string } = {}) => {
+  const renderLogin = async (ctx: Context, interaction: Interaction, extra: { failed?: boolean; throttled?: boolean; username?: string } = {}) => {
     const client = await findClient(interaction.params['client_id']);
     await render(ctx, 'login', {
       clientName: clientDisplayName(client, strings.common.anApplication),
@@ -83,6 +85,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
       abortAction: `${prefix}/${interaction.uid}/abort`,
       csrf: csrf.issue(interaction.uid),
       failed: extra.failed ?? false,
+      throttled: extra.throttled ?? false,
       username: extra.username ?? String(interaction.params['login_hint'] ?? ''),
     });
   };
@@ -135,15 +138,30 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const body = ctx.request.body as Record<string, unknown>;
     const username = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
     const password = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
+    const attempt = { username, ip: ctx.ip };
+    // Checked before the password: a throttled attempt learns nothing, whether the account exists or not.
+    const wait = await deps.throttle.retryAfter(attempt);
+    if (wait > 0) {
+      deps.logger.warn({ event: 'login.throttled', ip: ctx.ip }, 'login throttled');
+      ctx.status = 429;
+      ctx.set('Retry-After', String(wait));
+      return renderLogin(ctx, interaction, { throttled: true, username });
+    }
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
       deps.loginMetrics?.failed();
-      deps.logger.info({ event: 'login.failed', interaction: interaction.uid }, 'login failed');
+      // No username in the log: people type their password into that field.
+      deps.logger.info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
+      for (const scope of await deps.throttle.failed(attempt)) {
+        deps.loginMetrics?.lockedOut();
+        deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
+      }
       ctx.status = 401;
       return renderLogin(ctx, interaction, { failed: true, username });
     }
+    await deps.throttle.succeeded(attempt);
     deps.loginMetrics?.succeeded();
-    deps.logger.info({ event: 'login.succeeded', accountId: account.id }, 'login succeeded');
+    deps.logger.info({ event: 'login.succeeded', accountId: account.id, ip: ctx.ip }, 'login succeeded');
     await secondFactorStep.passwordAccepted(ctx, interaction, account);
   });
 
@@ -151,10 +169,14 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const interaction = await loadInteraction(provider(), ctx, 'consent');
     requireCsrf(ctx, interaction);
     const decision = (ctx.request.body as Record<string, unknown>)['decision'];
+    const audit = { clientId: String(interaction.params['client_id']), accountId: interaction.session?.accountId };
     if (decision !== 'allow') {
+      deps.logger.info({ event: 'consent.denied', ...audit }, 'consent denied');
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
-    await finish(ctx, { consent: { grantId: await grantConsent(provider(), interaction) } }, true);
+    const grantId = await grantConsent(provider(), interaction);
+    deps.logger.info({ event: 'consent.granted', ...audit, grantId }, 'consent granted');
+    await finish(ctx, { consent: { grantId } }, true);
   });
 
   router.post('/:uid/abort', forms, async (ctx) => {

@@ -18,7 +18,12 @@ export function extraClientMetadata() {
       // calls this once per extra property, before its own checks, with the whole metadata: the
       // registration policy runs on the first call.
       if (key === EXTRA_CLIENT_METADATA[0]) {
-        if (ctx) checkRegistrationPolicy(metadata);
+        if (ctx) {
+          // Registered metadata ends up in pages, URLs and logs: no NUL or other control characters anywhere in it.
+          const field = fieldWithControlCharacters(metadata);
+          if (field) throw new errors.InvalidClientMetadata(`${field} must not contain control characters`);
+          checkRegistrationPolicy(metadata);
+        }
         checkSecretUse(metadata);
       }
       if (value === undefined) return;
@@ -48,4 +53,17 @@ export function isFirstParty(client: Client): boolean {
 
 export function isResourceServerClient(client: Client): boolean {
   return (client as unknown as Record<string, unknown>)['resource_server'] === true;
+}
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** The first metadata field holding a string with a control character, searched through arrays and objects. */
+function fieldWithControlCharacters(metadata: Record<string, unknown>): string | undefined {
+  const has = (value: unknown): boolean => {
+    if (typeof value === 'string') return CONTROL_CHARACTERS.test(value);
+    if (Array.isArray(value)) return value.some(has);
+    if (value && typeof value === 'object') return Object.values(value).some(has);
+    return false;
+  };
+  return Object.keys(metadata).find((field) => has(metadata[field]));
 }

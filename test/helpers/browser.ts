@@ -66,6 +66,12 @@ export class Browser {
     return response;
   }
 
+  /** The Cookie header this browser would send to `url` (for hand-made requests). */
+  cookieHeader(url: URL): string {
+    const jar = this.#cookies.get(url.host);
+    return jar ? [...jar].map(([name, value]) => `${name}=${value}`).join('; ') : '';
+  }
+
   clearCookies(): void {
     this.#cookies.clear();
   }

@@ -163,4 +163,13 @@ describe('loadConfig', () => {
       expect(problems).not.toContain('hunter2');
     });
   });
+
+  it('throttles failed sign-ins at 10 per account and 100 per address in 15 minutes unless told otherwise', () => {
+    expect(loadConfig({}).loginThrottle).toEqual({ accountFailures: 10, addressFailures: 100, windowSeconds: 900 });
+    expect(loadConfig({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_MAX_FAILURES_PER_ADDRESS: '50', LOGIN_THROTTLE_SECONDS: '60' }).loginThrottle)
+      .toEqual({ accountFailures: 5, addressFailures: 50, windowSeconds: 60 });
+    const problems = problemsOf({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '0', LOGIN_THROTTLE_SECONDS: 'soon' });
+    expect(problems).toMatch(/LOGIN_MAX_FAILURES_PER_ACCOUNT must be a whole number from 1/);
+    expect(problems).toMatch(/LOGIN_THROTTLE_SECONDS must be a whole number/);
+  });
 });

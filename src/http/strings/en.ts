@@ -17,6 +17,7 @@ export const en = {
     password: 'Password',
     submit: 'Sign in',
     failed: 'Incorrect username or password. Check both and try again.',
+    throttled: 'Too many failed sign-in attempts. Please try again later.',
     cancel: 'Cancel and return to {client}',
   },
   consent: {

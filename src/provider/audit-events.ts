@@ -1,0 +1,47 @@
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from '../observability/logger.js';
+
+/** The token models whose life we audit (authorization codes included: they are credentials too). */
+const TOKEN_MODELS = ['access_token', 'client_credentials', 'refresh_token', 'authorization_code'] as const;
+
+/** What we log of a token: who and what it is for, never its value (an opaque token's jti IS its value). */
+interface TokenLike {
+  kind?: string;
+  clientId?: string;
+  accountId?: string;
+  grantId?: string;
+  scope?: string;
+}
+
+const describe = (token: TokenLike) => ({
+  kind: token.kind,
+  clientId: token.clientId,
+  accountId: token.accountId,
+  grantId: token.grantId,
+  scope: token.scope,
+});
+
+/**
+ * Turns oidc-provider's events into structured audit log lines (field `event`): tokens issued,
+ * used up and revoked, with the account and grant they belong to, and clients registered,
+ * changed and deleted. Grant revocations and logouts are logged by observeProviderEvents
+ * (observability/provider-events.ts); our own routes log sign-ins and consents.
+ */
+export function auditProviderEvents(provider: Provider, logger: Logger): void {
+  // The typings declare one overload per event name; names built in a loop need the plain EventEmitter form.
+  const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => unknown;
+  for (const model of TOKEN_MODELS) {
+    // `saved`: stored (opaque); `issued`: handed out without storage (JWT access tokens).
+    on(`${model}.saved`, (token: TokenLike) => logger.info({ event: 'token.issued', ...describe(token) }, 'token issued'));
+    on(`${model}.issued`, (token: TokenLike) => logger.info({ event: 'token.issued', ...describe(token) }, 'token issued'));
+    on(`${model}.consumed`, (token: TokenLike) => logger.info({ event: 'token.consumed', ...describe(token) }, 'token used up'));
+    on(`${model}.destroyed`, (token: TokenLike) => logger.info({ event: 'token.revoked', ...describe(token) }, 'token revoked'));
+  }
+  const clientEvent = (name: string, event: string) => on(name, (ctx: KoaContextWithOIDC, client?: { clientId: string }) => {
+    logger.info({ event, clientId: client?.clientId ?? ctx.oidc.client?.clientId }, event.replace('.', ' '));
+  });
+  clientEvent('registration_create.success', 'client.registered');
+  clientEvent('registration_update.success', 'client.updated');
+  clientEvent('registration_delete.success', 'client.deleted');
+}

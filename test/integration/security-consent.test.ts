@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { Browser } from '../helpers/browser.js';
+import { authorize, DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { authorizationUrl, basicAuth, pkcePair, postForm } from '../helpers/requests.js';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+
+let server: TestGatehouse;
+let confidential: client.Configuration;
+
+beforeAll(async () => {
+  server = await startTestGatehouse();
+  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
+});
+afterAll(() => server.close());
+
+const XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>';
+
+async function consentPageFor(params: Record<string, string>) {
+  const browser = new Browser();
+  const login = await browser.open(authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256', ...params }));
+  return { browser, login, consent: login.html.includes('/login"') ? await browser.submit(login, '/login', { username: 'demo', password: 'demo' }) : login };
+}
+
+describe('consent', () => {
+  it('names the client, each scope with what it allows, and the API it is for', async () => {
+    const { consent } = await consentPageFor({ scope: 'openid email offline_access api:read', prompt: 'consent', resource: server.apiUrl });
+    expect(consent.html).toContain('Gatehouse Demo (confidential)');
+    expect(consent.html).toContain('See your email address and whether it is verified');
+    expect(consent.html).toContain('Stay connected when you are not using it');
+    expect(consent.html).toContain('Read your data in the Gatehouse demo API');
+    expect(consent.html).toContain(server.apiUrl);
+    expect(consent.html).toMatch(/value="deny"/);
+  });
+
+  it('a user who denies sends access_denied back with state and iss, and no code', async () => {
+    const result = await authorize(confidential, new Browser(), { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid profile', decision: 'deny' });
+    expect(result.callback.searchParams.get('error')).toBe('access_denied');
+    expect(result.callback.searchParams.get('code')).toBeNull();
+    expect(result.callback.searchParams.get('state')).toBe(result.state);
+    expect(result.callback.searchParams.get('iss')).toBe(server.issuer);
+  });
+
+  it('a granted consent can be revoked: revoking the refresh token revokes the grant, its tokens, and consent is asked again', async () => {
+    const browser = new Browser();
+    const { tokens } = await signIn(confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid email offline_access', extra: { prompt: 'consent' } });
+    const auth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
+    expect((await postForm(`${server.issuer}/oauth/revoke`, { token: tokens.refresh_token!, token_type_hint: 'refresh_token' }, auth)).status).toBe(200);
+
+    const userinfo = await fetch(`${server.issuer}/oauth/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(userinfo.status).toBe(401);
+    const again = await browser.open(authorizationUrl(server.issuer, { scope: 'openid email', code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' }));
+    expect(again.html).toContain('/consent"');
+    expect(server.logs.some((line) => line.includes('"event":"grant.revoked"'))).toBe(true);
+  });
+});
+
+describe('user-supplied values are HTML-escaped on our pages', () => {
+  it('login_hint on the login page', async () => {
+    const browser = new Browser();
+    const page = await browser.open(authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256', login_hint: XSS }));
+    expect(page.html).not.toContain('<script>alert(1)</script>');
+    expect(page.html).not.toContain('<img src=x');
+    expect(page.html).toContain('&lt;script&gt;');
+  });
+
+  it('a registered client name and URI on the consent page', async () => {
+    const registered = await (await fetch(`${server.issuer}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['https://rp.example/cb'], client_name: XSS, client_uri: 'javascript:alert(3)', token_endpoint_auth_method: 'none' }),
+    })).json() as { client_id?: string; error?: string };
+    // Either the registration refuses the javascript: URI, or the page must not render it as a link.
+    const clientId = registered.client_id ?? (await (await fetch(`${server.issuer}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['https://rp.example/cb'], client_name: XSS, token_endpoint_auth_method: 'none' }),
+    })).json() as { client_id: string }).client_id;
+    const { consent } = await consentPageFor({ client_id: clientId, redirect_uri: 'https://rp.example/cb', scope: 'openid email' });
+    expect(consent.html).toContain('/consent"');
+    expect(consent.html).not.toContain('<script>alert(1)</script>');
+    expect(consent.html).not.toContain('<img src=x');
+    expect(consent.html).not.toContain('javascript:');
+    expect(consent.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('state is never reflected into a page, only into the redirect', async () => {
+    const response = await fetch(authorizationUrl(server.issuer, { redirect_uri: 'https://attacker.example/cb', state: XSS }), { headers: { accept: 'text/html' } });
+    const html = await response.text();
+    expect(response.status).toBe(400);
+    expect(html).not.toContain('<script>alert(1)</script>');
+  });
+});
