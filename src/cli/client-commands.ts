@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newClientId } from '../provider/client-id.js';
 import type Provider from 'oidc-provider';
 import type { Client, ClientMetadata } from 'oidc-provider';
 import { generateClientSecret, hashClientSecret, isHashedClientSecret } from '../clients/client-secret.js';
@@ -40,7 +40,7 @@ export const clientCommands: CommandGroup = {
       },
       async run(context, { values }) {
         const provider = await context.provider();
-        const clientId = (values['id'] as string | undefined) ?? randomBytes(16).toString('base64url');
+        const clientId = (values['id'] as string | undefined) ?? newClientId();
         if (!CLIENT_ID.test(clientId)) throw new UsageError('--id may only use letters, digits and . _ ~ - (at most 128)');
         if (await findClient(context, clientId)) throw new CliError(`a client with client_id "${clientId}" already exists`);
 

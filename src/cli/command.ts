@@ -89,7 +89,9 @@ function describeParseError(error: unknown): string {
   const e = error as { code?: string; message?: string };
   const option = /'(-[^' ]+)/.exec(e.message ?? '')?.[1];
   switch (e.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${option ?? ''}`.trim();
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      // An id may begin with "-" (clients registered by older versions): `--` ends the options.
+      return `unknown option ${option ?? ''} (an argument that begins with "-" goes after --, e.g. gatehouse client show -- ${option ?? '-ID'})`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': return (e.message ?? 'invalid option value').replace(/^Option '([^']+)' argument missing$/, '$1 needs a value');
     default: return e.message ?? 'invalid arguments';
   }

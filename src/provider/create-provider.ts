@@ -11,6 +11,7 @@ import { ACR_VALUES, SIGN_IN_CLAIMS } from './acr.js';
 import { backchannelLogoutFeature } from './backchannel-logout.js';
 import { CLIENT_AUTH_METHODS } from './client-authentication.js';
 import { acceptHashedClientSecrets } from './client-secret-comparison.js';
+import { newClientId } from './client-id.js';
 import { extraClientMetadata } from './client-metadata.js';
 import { developmentLoopbackFetch } from './development-loopback-fetch.js';
 import { deviceFlowFeature, devicePolling } from './device-flow.js';
@@ -117,7 +118,11 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       },
       // RFC 7591/7592: open in development so any library can self-register; production needs an
       // initial access token (`gatehouse token initial-access`) or has registration closed.
-      registration: { enabled: deps.registration !== 'closed', initialAccessToken: deps.registration === 'initial-access-token' },
+      registration: {
+        enabled: deps.registration !== 'closed',
+        initialAccessToken: deps.registration === 'initial-access-token',
+        idFactory: newClientId,
+      },
       registrationManagement: { enabled: deps.registration !== 'closed', rotateRegistrationAccessToken: true },
       resourceIndicators: resourceIndicatorsFeature(deps.resourceServers),
       deviceFlow: deviceFlowFeature(deps.views),
