@@ -9,6 +9,7 @@ import * as client from 'openid-client';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../test/helpers/oauth.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startTestGatehouse } from '../test/helpers/start-gatehouse.js';
+import { keyUsageByKind } from '../test/bench/redis-footprint.js';
 
 const SIGN_INS = Number(process.argv[2] ?? 200);
 
@@ -30,19 +31,11 @@ try {
   for (let i = 0; i < SIGN_INS; i++) await client.refreshTokenGrant(rp, (await fullSignIn()).tokens.refresh_token!);
   const afterRefreshes = await usedMemory();
 
-  const kinds = new Map<string, number[]>();
-  for (const key of await inspect.keys('gatehouse:*')) {
-    const kind = key.replace(/\{(?!accounts\})[^}]*\}/, '{…}').replace(/^gatehouse:/, '');
-    const bytes = Number(await inspect.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
-    kinds.set(kind, [...kinds.get(kind) ?? [], bytes]);
-  }
-
   console.log(`Redis ${(await inspect.info('server')).match(/redis_version:(\S+)/)![1]}, ${SIGN_INS} sign-ins (confidential client, openid offline_access, consent)`);
   console.log('\nMEMORY USAGE per key (bytes, incl. key name and Redis overhead):');
   console.log('kind'.padEnd(40), 'keys'.padStart(6), 'mean'.padStart(8), 'max'.padStart(8));
-  for (const [kind, sizes] of [...kinds].sort()) {
-    const mean = Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length);
-    console.log(kind.padEnd(40), String(sizes.length).padStart(6), String(mean).padStart(8), String(Math.max(...sizes)).padStart(8));
+  for (const { kind, keys, meanBytes, maxBytes } of await keyUsageByKind(inspect, 'gatehouse:', Infinity)) {
+    console.log(kind.padEnd(40), String(keys).padStart(6), String(meanBytes).padStart(8), String(maxBytes).padStart(8));
   }
   console.log(`\nused_memory growth per sign-in (session + uid index + grant + grant index + code + access + refresh token): ${Math.round((afterSignIns - before) / SIGN_INS)} bytes, ${((keysAfter - keysBefore) / SIGN_INS).toFixed(1)} keys`);
   console.log(`used_memory growth per sign-in followed by one refresh (adds a rotated refresh + access token): ${Math.round((afterRefreshes - afterSignIns) / SIGN_INS)} bytes`);

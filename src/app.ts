@@ -7,9 +7,10 @@ import { createAccountSecurityRouter } from './account-security/security-router.
 import { createAssetsMiddleware } from './http/assets.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/not-found.js';
+import { onlyAt, onlyUnder } from './http/path-scope.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter } from './interactions/interaction-router.js';
-import { createHealthRouter } from './observability/health.js';
+import { createHealthRouter, HEALTH_PATHS } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createRequestObserver } from './observability/request-observer.js';
@@ -90,16 +91,15 @@ export function createApp(deps: AppDeps): Koa {
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
   app.use(createSecurityHeaders({ hsts: deps.issuer.startsWith('https:') }));
   app.use(notFound);
-  app.use(health.routes());
+  // Routers only see requests for their own paths: a token request skips them all.
+  app.use(onlyAt(HEALTH_PATHS, health.routes()));
   if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
   app.use(createHostGuard(deps.issuer));
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(rejectCrossSitePosts(isOurForm));
-  app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
-  app.use(accountSecurity.routes());
-  app.use(accountSecurity.allowedMethods());
+  app.use(onlyUnder(interactionPrefix, interactions.routes(), interactions.allowedMethods()));
+  app.use(onlyUnder(accountSecurityPrefix, accountSecurity.routes(), accountSecurity.allowedMethods()));
   app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, path: `${basePath}${ROUTES.registration}`, logger: deps.logger }));
   // No body parser may run before the provider.
   app.use(deps.provider.middleware());

@@ -13,6 +13,9 @@ export interface HealthDeps {
   draining?: () => boolean;
 }
 
+/** Every path the health router answers. */
+export const HEALTH_PATHS = ['/healthz', '/readyz'] as const;
+
 /** Liveness (the process answers) and readiness (keys loaded, storage answers within a bound, not draining). */
 export function createHealthRouter(deps: HealthDeps): Router {
   const router = new Router();

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { createLogBuffer } from './log-buffer.js';
 import { createRedactor } from './redact.js';
 
 export type { Logger };
@@ -22,8 +23,8 @@ export const REDACTED = '[redacted]';
 
 /**
  * Structured JSON logs (pino), one object per line. Without a destination they go to stdout
- * through a 4 KiB buffer flushed at least every 250 ms (and synchronously on exit, by pino): one
- * write(2) per line was a tenth of the API's CPU profile under load.
+ * in batches of 32 KiB, flushed at least every 250 ms and synchronously on exit (log-buffer.ts):
+ * one write(2) per line was a tenth of the API's CPU profile under load.
  */
 export function createLogger(deps: { level: string; destination?: pino.DestinationStream }): Logger {
   const redact = createRedactor(SECRET_FIELDS, REDACTED);
@@ -33,18 +34,29 @@ export function createLogger(deps: { level: string; destination?: pino.Destinati
     formatters: { log: (object) => redact(object) },
     // Errors are serialized (and redacted) by the formatter above, wherever they appear.
     serializers: { err: (value: unknown) => value },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  }, deps.destination ?? bufferedStdout());
+    timestamp: isoTime(),
+  }, deps.destination ?? stdout(deps.level));
 }
 
-function bufferedStdout(): pino.DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => {
-    try {
-      destination.flush();
-    } catch {
-      // Destroyed (exiting): nothing left to flush.
+function stdout(level: string): pino.DestinationStream {
+  // A silent logger (the CLI, tests) writes nothing: no buffer, timer or exit hook for it.
+  if (level === 'silent') return { write: () => true } as pino.DestinationStream;
+  return createLogBuffer({ fd: 1, minBytes: 32 * 1024, flushIntervalMs: 250 });
+}
+
+/**
+ * pino's isoTime, formatted once per millisecond: under load several lines share a
+ * millisecond, and formatting the date was a visible part of each access-log line.
+ */
+function isoTime(): () => string {
+  let formattedAt = -1;
+  let formatted = '';
+  return () => {
+    const now = Date.now();
+    if (now !== formattedAt) {
+      formattedAt = now;
+      formatted = `,"time":"${new Date(now).toISOString()}"`;
     }
-  }, 250).unref();
-  return destination;
+    return formatted;
+  };
 }

@@ -43,6 +43,9 @@ interface TokenLike {
 export function observeProviderEvents(provider: Provider, deps: { logger: Logger; metrics?: Metrics | undefined }): void {
   const { logger, metrics } = deps;
   const log = (ctx: KoaContextWithOIDC | undefined) => requestLog(ctx as never, logger);
+  // Debug lines come on every token request: when they are off, not even the request's child
+  // logger is made for them.
+  const debugging = () => logger.isLevelEnabled('debug');
   const client = (ctx: KoaContextWithOIDC | undefined) => ctx?.oidc?.client?.clientId;
   // The typings list only some event names; the emitter takes any.
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => void;
@@ -65,7 +68,7 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
   }
 
   on('grant.success', (ctx: KoaContextWithOIDC) => {
-    log(ctx).debug({ event: 'grant.success', client: client(ctx), grant_type: ctx.oidc?.params?.['grant_type'] }, 'token issued');
+    if (debugging()) log(ctx).debug({ event: 'grant.success', client: client(ctx), grant_type: ctx.oidc?.params?.['grant_type'] }, 'token issued');
   });
   on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
     log(ctx).info({ event: 'grant.revoked', client: client(ctx), grantId }, 'grant revoked');
@@ -79,14 +82,14 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
       const grantType = kind === 'client_credentials' ? 'client_credentials' : lastGrantType(token.gty);
       const format = kind === 'refresh_token' ? 'opaque' : token.format ?? 'opaque';
       metrics?.tokenIssued(kind, grantType, format);
-      log(providerContext()).debug({ event: `${kind}.issued`, client: token.clientId, grant_type: grantType, format }, `${kind} issued`);
+      if (debugging()) log(providerContext()).debug({ event: `${kind}.issued`, client: token.clientId, grant_type: grantType, format }, `${kind} issued`);
     };
     on(`${kind}.saved`, issued);
     on(`${kind}.issued`, issued);
   }
   for (const kind of ['authorization_code', 'refresh_token'] as const) {
     on(`${kind}.consumed`, (token: TokenLike) => {
-      log(providerContext()).debug({ event: `${kind}.consumed`, client: token.clientId }, `${kind} consumed`);
+      if (debugging()) log(providerContext()).debug({ event: `${kind}.consumed`, client: token.clientId }, `${kind} consumed`);
     });
   }
 }

@@ -13,6 +13,19 @@ const MAX_DEPTH = 10;
  */
 export function createRedactor(fields: readonly string[], censor: string): <T>(value: T) => T {
   const secret = new Set(fields.map((field) => field.toLowerCase()));
+  // Whether a property name is secret, by the name as written: log lines repeat a few dozen
+  // names, and lower-casing each one on every line showed in the access log's cost.
+  const known = new Map<string, boolean>();
+  const isSecret = (key: string) => {
+    let answer = known.get(key);
+    if (answer === undefined) {
+      answer = secret.has(key.toLowerCase());
+      // Names come from our code and the libraries' objects; a bound keeps odd ones from growing it.
+      if (known.size >= 10_000) known.clear();
+      known.set(key, answer);
+    }
+    return answer;
+  };
 
   const visit = (value: unknown, depth: number, seen: WeakSet<object>): unknown => {
     if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || ArrayBuffer.isView(value)) return value;
@@ -31,13 +44,24 @@ export function createRedactor(fields: readonly string[], censor: string): <T>(v
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       const item = record[key];
-      const next = secret.has(key.toLowerCase()) ? (item === undefined ? item : censor) : visit(item, depth + 1, seen);
+      const next = isSecret(key) ? (item === undefined ? item : censor) : visit(item, depth + 1, seen);
       if (next !== item) (copy ??= { ...record })[key] = next;
     }
     return copy ?? value;
   };
 
-  return <T>(value: T) => visit(value, 0, new WeakSet()) as T;
+  /** A flat object of plain values with no secret name: most lines, the access log's among them. */
+  const isFlatAndClean = (value: object) => {
+    if (Array.isArray(value) || value instanceof Error) return false;
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      const item = record[key];
+      if ((item !== null && typeof item === 'object') || isSecret(key)) return false;
+    }
+    return true;
+  };
+
+  return <T>(value: T) => (value !== null && typeof value === 'object' && isFlatAndClean(value) ? value : visit(value, 0, new WeakSet()) as T);
 }
 
 /**

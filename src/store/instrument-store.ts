@@ -56,7 +56,7 @@ function methodNames(target: object): Set<string> {
 
 function timed<A extends unknown[], R>(fn: (...args: A) => Promise<R>, operation: string, metrics: StoreMetrics) {
   return async (...args: A): Promise<R> => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     let outcome: 'ok' | 'error' = 'ok';
     try {
       return await fn(...args);
@@ -64,7 +64,7 @@ function timed<A extends unknown[], R>(fn: (...args: A) => Promise<R>, operation
       if (!isProtocolAnswer(error)) outcome = 'error';
       throw error;
     } finally {
-      metrics.observe(operation, Number(process.hrtime.bigint() - started) / 1e9, outcome);
+      metrics.observe(operation, (performance.now() - started) / 1000, outcome);
     }
   };
 }

@@ -26,3 +26,51 @@ export async function bytesPerOperation(redisUrl: string, count: number, operati
     redis.disconnect();
   }
 }
+
+export interface KeyKindUsage {
+  /** The key with its hash-tagged id replaced by {…}: "AccessToken:{…}", "grant-tokens:{…}". */
+  kind: string;
+  keys: number;
+  /** MEMORY USAGE (key name, value and Redis's per-key overhead) over the sampled keys. */
+  sampled: number;
+  meanBytes: number;
+  maxBytes: number;
+}
+
+/**
+ * MEMORY USAGE per key kind under `prefix` (docs/storage.md lists the kinds): every key is
+ * counted, at most `samplesPerKind` of each kind are measured, so a keyspace of a million
+ * tokens is summarised in a second.
+ */
+export async function keyUsageByKind(redis: Redis, prefix: string, samplesPerKind = 200): Promise<KeyKindUsage[]> {
+  const kinds = new Map<string, { keys: number; sample: string[] }>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const kind = kindOf(key.slice(prefix.length));
+      const entry = kinds.get(kind) ?? { keys: 0, sample: [] };
+      entry.keys++;
+      if (entry.sample.length < samplesPerKind) entry.sample.push(key);
+      kinds.set(kind, entry);
+    }
+  } while (cursor !== '0');
+  const usage: KeyKindUsage[] = [];
+  for (const [kind, { keys, sample }] of kinds) {
+    const sizes = (await Promise.all(sample.map((key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))))
+      .map(Number).filter((bytes) => bytes > 0);
+    if (sizes.length === 0) continue;
+    usage.push({
+      kind, keys, sampled: sizes.length,
+      meanBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length),
+      maxBytes: Math.max(...sizes),
+    });
+  }
+  return usage.sort((a, b) => a.kind.localeCompare(b.kind));
+}
+
+/** Per-record keys lose their id; fixed keys ({accounts}:by-id, {key-set}) keep their name. */
+function kindOf(key: string): string {
+  return key.startsWith('{') ? key : key.replace(/\{[^}]*\}/, '{…}');
+}

@@ -1,3 +1,4 @@
+import type { KeyKindUsage } from './redis-footprint.ts';
 import type { ScenarioId, ScenarioPlan } from './scenarios.ts';
 
 export interface RunRow {
@@ -41,16 +42,22 @@ export interface BenchReport {
   startedAt: string;
   durationS: number;
   mode: 'quick' | 'full';
-  store: 'memory' | 'redis';
+  /** The stores ours ran on, the headline first. */
+  stores: ('memory' | 'redis')[];
   timing: { warmupS: number; seconds: number; rounds: number; connections: number; flowConcurrency: number };
-  machine: { cpus: number; cpuModel: string; node: string; loadGeneratorOnSameHost: true };
+  machine: { cpus: number; cpuModel: string; node: string; loadGeneratorOnSameHost: true; loadAverage: { before: number; after: number } };
   scenarios: ScenarioPlan[];
   runs: RunRow[];
   ratios: Ratio[];
   targets: TargetCheck[];
   passwordHash: { memoryKiB: number; passes: number; medianMs: number; perCoreSecond: number } | undefined;
   memory: { target: string; idleMB: number; peakMB: number }[];
-  redis: { perClientCredentialsToken?: { bytes: number; keys: number }; perAuthorizationCodeFlow?: { bytes: number; keys: number }; skipped?: string };
+  redis: {
+    perClientCredentialsToken?: { bytes: number; keys: number };
+    perAuthorizationCodeFlow?: { bytes: number; keys: number };
+    byKind?: KeyKindUsage[];
+    skipped?: string;
+  };
   profile?: { file: string; functions: { name: string; percent: number; samples: number }[]; packages: { name: string; percent: number; samples: number }[] } | undefined;
   notes: string[];
 }
@@ -59,8 +66,9 @@ const fmt = (value: number | undefined, digits = 0) => (value === undefined ? ''
 
 export function toMarkdown(report: BenchReport): string {
   const lines: string[] = [];
-  lines.push(`# Gatehouse benchmark (${report.mode}, store: ${report.store})`, '');
-  lines.push(`${report.startedAt}: ${report.machine.cpus} CPUs (${report.machine.cpuModel}), Node ${report.machine.node}. `
+  lines.push(`# Gatehouse benchmark (${report.mode}, ours on ${report.stores.join(' and ')})`, '');
+  lines.push(`${report.startedAt}: ${report.machine.cpus} CPUs (${report.machine.cpuModel}), Node ${report.machine.node}, `
+    + `load average ${report.machine.loadAverage.before} at the start and ${report.machine.loadAverage.after} at the end. `
     + `Each server: ${report.timing.warmupS} s warm-up, ${report.timing.seconds} s measured in ${report.timing.rounds} round(s) of alternating order, ${report.timing.connections} connections `
     + `(${report.timing.flowConcurrency} concurrent flows). The load generator runs on the same host, so servers compete with it for the CPUs. Total ${Math.round(report.durationS)} s.`, '');
 
@@ -89,6 +97,11 @@ export function toMarkdown(report: BenchReport): string {
     const flow = report.redis.perAuthorizationCodeFlow;
     if (cc) lines.push(`Redis: ${fmt(cc.bytes)} bytes (${cc.keys} keys) per client_credentials token.`);
     if (flow) lines.push(`Redis: ${fmt(flow.bytes)} bytes (${flow.keys} keys) per authorization-code flow (session, grant, code, access and refresh token).`);
+    if (report.redis.byKind?.length) {
+      lines.push('', 'MEMORY USAGE per key kind (bytes, including the key name and Redis\'s per-key overhead), over what the run left in Redis:', '',
+        '| key | keys | sampled | mean bytes | max bytes |', '| --- | --- | --- | --- | --- |');
+      for (const kind of report.redis.byKind) lines.push(`| \`${kind.kind}\` | ${fmt(kind.keys)} | ${fmt(kind.sampled)} | ${fmt(kind.meanBytes)} | ${fmt(kind.maxBytes)} |`);
+    }
   }
   if (report.passwordHash) {
     const hash = report.passwordHash;

@@ -1,16 +1,21 @@
 import { basicAuth, authorizationCodeFlow, discover, tokenRequest, type Endpoints } from './oauth-client.ts';
 import { runHttpLoad, runLoop, type LoadResult, type Progress } from './load.ts';
-import { BENCH_CLIENT, BENCH_USER, OPAQUE_RESOURCE, type Target } from './targets.ts';
+import { BENCH_CLIENT, BENCH_USER, OPAQUE_RESOURCE, type StoreKind, type Target } from './targets.ts';
 
 export type ScenarioId = 'cc-opaque' | 'cc-jwt' | 'introspection' | 'refresh' | 'auth-code-flow' | 'protected-api' | 'cc-opaque-workers';
 
-/** Which servers a scenario runs against: ours first, then its baselines. */
+/**
+ * Which servers a scenario runs against. `ours` are our variants (the headline, Redis, first);
+ * `baselines` what each of them is compared to.
+ */
 export interface ScenarioPlan {
   id: ScenarioId;
   title: string;
   unit: 'req/s' | 'flows/s';
-  ours: string;
+  ours: string[];
   baselines: string[];
+  /** Why the scenario did not run (no Redis for WORKERS=2); its row says so. */
+  skipped?: string;
 }
 
 export interface Timing {
@@ -88,15 +93,29 @@ function flow(endpoints: Endpoints) {
   return authorizationCodeFlow(endpoints, BENCH_CLIENT, BENCH_USER, { scope: `openid offline_access ${OPAQUE_RESOURCE.scope}`, resource: OPAQUE_RESOURCE.audience });
 }
 
-/** Every scenario, in the order it runs, with the servers it compares. */
-export function scenarioPlans(): ScenarioPlan[] {
+/** Our server's name in the report, by store. */
+export const oursName = (store: StoreKind) => `gatehouse (${store === 'redis' ? 'Redis' : 'memory'})`;
+export const WORKERS_NAME = 'gatehouse WORKERS=2 (Redis)';
+
+/**
+ * Every scenario, in the order it runs, with the servers it compares. `stores` are the stores
+ * ours runs on (the headline first). Only scenarios that touch the store run ours on each: a JWT
+ * access token is not stored and the protected API verifies tokens without the store, so those
+ * run on the headline store alone.
+ */
+export function scenarioPlans(stores: readonly StoreKind[]): ScenarioPlan[] {
+  const every = stores.map(oursName);
+  const headline = every.slice(0, 1);
+  const workers: ScenarioPlan = stores.includes('redis')
+    ? { id: 'cc-opaque-workers', title: 'client_credentials, opaque, WORKERS=2 vs one process (Redis)', unit: 'req/s', ours: [WORKERS_NAME], baselines: [oursName('redis')] }
+    : { id: 'cc-opaque-workers', title: 'client_credentials, opaque, WORKERS=2 vs one process (Redis)', unit: 'req/s', ours: [WORKERS_NAME], baselines: [], skipped: 'WORKERS>1 needs the Redis store' };
   return [
-    { id: 'cc-opaque', title: 'client_credentials, opaque access token', unit: 'req/s', ours: 'gatehouse', baselines: ['bare oidc-provider', '@node-oauth/oauth2-server'] },
-    { id: 'cc-jwt', title: 'client_credentials, JWT access token (ES256)', unit: 'req/s', ours: 'gatehouse', baselines: ['bare oidc-provider'] },
-    { id: 'introspection', title: 'token introspection (RFC 7662), opaque token', unit: 'req/s', ours: 'gatehouse', baselines: ['bare oidc-provider'] },
-    { id: 'refresh', title: 'refresh-token rotation', unit: 'req/s', ours: 'gatehouse', baselines: ['bare oidc-provider'] },
-    { id: 'auth-code-flow', title: 'authorization code + PKCE, whole flow (authorize, login, consent, callback, token)', unit: 'flows/s', ours: 'gatehouse', baselines: ['bare oidc-provider'] },
-    { id: 'protected-api', title: 'protected API verifying a JWT (jose)', unit: 'req/s', ours: 'gatehouse', baselines: ['koa hello-world'] },
-    { id: 'cc-opaque-workers', title: 'client_credentials, opaque, WORKERS=2 vs one process', unit: 'req/s', ours: 'gatehouse WORKERS=2', baselines: ['gatehouse'] },
+    { id: 'cc-opaque', title: 'client_credentials, opaque access token', unit: 'req/s', ours: every, baselines: ['bare oidc-provider', '@node-oauth/oauth2-server'] },
+    { id: 'cc-jwt', title: 'client_credentials, JWT access token (ES256)', unit: 'req/s', ours: headline, baselines: ['bare oidc-provider'] },
+    { id: 'introspection', title: 'token introspection (RFC 7662), opaque token', unit: 'req/s', ours: every, baselines: ['bare oidc-provider'] },
+    { id: 'refresh', title: 'refresh-token rotation', unit: 'req/s', ours: every, baselines: ['bare oidc-provider'] },
+    { id: 'auth-code-flow', title: 'authorization code + PKCE, whole flow (authorize, login, consent, callback, token)', unit: 'flows/s', ours: every, baselines: ['bare oidc-provider'] },
+    { id: 'protected-api', title: 'protected API verifying a JWT (jose)', unit: 'req/s', ours: headline, baselines: ['koa hello-world'] },
+    workers,
   ];
 }

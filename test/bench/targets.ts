@@ -21,6 +21,8 @@ export interface Target {
   readonly issuer?: string;
   /** Ours: the protected API next to it, and the JWT resource (its audience). */
   readonly apiUrl?: string;
+  /** Ours: its DATA_DIR (development keys). */
+  readonly dataDir?: string;
 }
 
 export type StoreKind = 'memory' | 'redis';
@@ -32,7 +34,13 @@ export interface OursOptions {
   workers?: number;
   /** Write a V8 CPU profile (.cpuprofile) into this directory when the server exits. */
   cpuProfileDir?: string | undefined;
-  name?: string;
+  /** Its name in the report. */
+  name: string;
+  /**
+   * DATA_DIR: another instance's, for a second deployment of the same system on the same Redis
+   * (the development keys in it must match the key set that instance sealed into Redis).
+   */
+  dataDir?: string;
 }
 
 /**
@@ -41,8 +49,8 @@ export interface OursOptions {
  * NODE_ENV=test only because production refuses the demo user the flows sign in as.
  */
 export async function startOurs(options: OursOptions): Promise<Target> {
-  const name = options.name ?? 'gatehouse';
-  const dir = join(options.workDir, name);
+  const { name } = options;
+  const dir = join(options.workDir, slug(name));
   await mkdir(dir, { recursive: true });
   const [port, apiPort] = [await freePort(), await freePort()];
   const issuer = `http://127.0.0.1:${port}`;
@@ -78,7 +86,7 @@ export async function startOurs(options: OursOptions): Promise<Target> {
       API_PORT: String(apiPort),
       ISSUER: issuer,
       API_AUDIENCE: apiUrl,
-      DATA_DIR: join(dir, 'data'),
+      DATA_DIR: options.dataDir ?? join(dir, 'data'),
       CLIENTS_FILE: join(dir, 'clients.json'),
       RESOURCES_FILE: join(dir, 'resources.json'),
       SEED_DEMO: 'true',
@@ -91,8 +99,10 @@ export async function startOurs(options: OursOptions): Promise<Target> {
     ready: () => true,
     logFile: join(dir, 'server.log'),
   });
-  return { name, process: process_, issuer, apiUrl };
+  return { name, process: process_, issuer, apiUrl, dataDir: options.dataDir ?? join(dir, 'data') };
 }
+
+const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /** Bare oidc-provider v9: its in-memory adapter and dev pages, the same client and resources. */
 export async function startBareProvider(workDir: string, apiAudience: string, cpuProfileDir?: string): Promise<Target> {

@@ -11,6 +11,12 @@ export interface Page {
 
 export class Browser {
   readonly #cookies = new Map<string, Map<string, string>>();
+  readonly #fetch: typeof fetch;
+
+  /** `fetch` replaces the global one (e.g. a new connection per request, see fetch-on-new-connection.ts). */
+  constructor(options: { fetch?: typeof fetch } = {}) {
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
 
   /** GET a URL, following redirects on the server's origin; stops at the first foreign redirect. */
   async open(url: string | URL, stopAt?: (url: URL) => boolean): Promise<Page> {
@@ -52,7 +58,7 @@ export class Browser {
     const headers = new Headers(init.headers);
     const jar = this.#cookies.get(url.host);
     if (jar?.size) headers.set('cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const response = await this.#fetch(url, { ...init, headers, redirect: 'manual' });
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
       const index = pair!.indexOf('=');

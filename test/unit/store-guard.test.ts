@@ -42,6 +42,18 @@ describe('the store guard', () => {
     await expect(guard.run('Session.find', () => new Promise(() => {}))).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('answers 503 at the deadline even if Redis answers later, and keeps serving other operations', async () => {
+    const { logger } = capture();
+    const guard = createStoreGuard({ logger, deadlineMs: 20 });
+    let answer!: (value: string) => void;
+    const late = guard.run('Session.find', () => new Promise<string>((resolve) => (answer = resolve)));
+    const quick = guard.run('Grant.find', async () => 'grant');
+    await expect(quick).resolves.toBe('grant');
+    await expect(late).rejects.toBeInstanceOf(StoreUnavailableError);
+    answer('too late');
+    await expect(guard.run('Session.find', async () => 'session')).resolves.toBe('session');
+  });
+
   it('logs an outage once per interval, counting what it left out', async () => {
     const { lines, logger } = capture();
     let clock = 0;

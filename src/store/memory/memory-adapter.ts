@@ -1,11 +1,24 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 
+/**
+ * A record as a shared store keeps it: serialized (see `copy` below for why), plus what the
+ * table's own indexes and the single-use mark need without parsing it.
+ */
 interface Entry {
-  payload: AdapterPayload;
+  json: string;
+  /** Epoch seconds when consumed; sticky. */
+  consumed: number | undefined;
+  grantId: string | undefined;
+  uid: string | undefined;
+  userCode: string | undefined;
   /** Epoch milliseconds; undefined never expires. */
   expiresAt: number | undefined;
 }
+
+const entryOf = (payload: AdapterPayload, expiresAt: number | undefined, consumed: number | undefined): Entry => ({
+  json: JSON.stringify(payload), consumed, grantId: payload.grantId, uid: payload.uid, userCode: payload.userCode, expiresAt,
+});
 
 /**
  * The embedded store's records for every oidc-provider model, in one process's memory.
@@ -30,10 +43,8 @@ export class MemoryModelTable {
     const key = `${model}:${id}`;
     const previous = this.#live(key);
     const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
-    const stored = copy(payload);
     // A consumed mark is sticky: rewriting a record never makes it usable again.
-    if (previous?.payload.consumed && !stored.consumed) stored.consumed = previous.payload.consumed;
-    this.#entries.set(key, { payload: stored, expiresAt });
+    this.#entries.set(key, entryOf(payload, expiresAt, payload.consumed || previous?.consumed));
     if (payload.grantId && isGrantBound(model)) {
       const set = this.#byGrant.get(payload.grantId) ?? new Set<string>();
       set.add(key);
@@ -46,7 +57,7 @@ export class MemoryModelTable {
   find(model: string, id: string): AdapterPayload | undefined {
     const key = `${model}:${id}`;
     if (claimsOnFind(model) && !this.#live(key)) {
-      this.#entries.set(key, { payload: { jti: id }, expiresAt: this.#now() + CLAIM_SECONDS * 1000 });
+      this.#entries.set(key, entryOf({ jti: id }, this.#now() + CLAIM_SECONDS * 1000, undefined));
       return undefined;
     }
     return this.#read(key);
@@ -78,11 +89,11 @@ export class MemoryModelTable {
     const key = `${model}:${id}`;
     const entry = this.#live(key);
     if (!entry) throw alreadyConsumedError(model);
-    if (entry.payload.consumed) {
-      if (revokesGrantOnReuse(model) && entry.payload.grantId) this.revokeGrant(entry.payload.grantId);
+    if (entry.consumed) {
+      if (revokesGrantOnReuse(model) && entry.grantId) this.revokeGrant(entry.grantId);
       throw alreadyConsumedError(model);
     }
-    entry.payload.consumed = Math.floor(this.#now() / 1000);
+    entry.consumed = Math.floor(this.#now() / 1000);
   }
 
   destroy(model: string, id: string): void {
@@ -123,14 +134,17 @@ export class MemoryModelTable {
 
   #read(key: string): AdapterPayload | undefined {
     const entry = this.#live(key);
-    return entry ? copy(entry.payload) : undefined;
+    if (!entry) return undefined;
+    const payload = JSON.parse(entry.json) as AdapterPayload;
+    if (entry.consumed) payload.consumed = entry.consumed;
+    return payload;
   }
 
   #delete(key: string): void {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
-    const { grantId, uid, userCode } = entry.payload;
+    const { grantId, uid, userCode } = entry;
     const model = key.slice(0, key.indexOf(':'));
     if (grantId) {
       const set = this.#byGrant.get(grantId);
@@ -142,14 +156,13 @@ export class MemoryModelTable {
   }
 }
 
-/**
- * Records are copied the way a shared store would keep them: as JSON. (structuredClone would
- * also do, except that its objects come from another realm under a VM sandbox such as jest's,
- * and oidc-provider's `constructor === Object` checks then reject a client's stored jwks.)
+/*
+ * Records are kept the way a shared store keeps them: as JSON, so that no caller shares an
+ * object with the table. (structuredClone would also do, except that its objects come from
+ * another realm under a VM sandbox such as jest's, and oidc-provider's `constructor === Object`
+ * checks then reject a client's stored jwks.) Serialized once on write and parsed once on
+ * read: copying on both sides was a visible part of a client_credentials request's profile.
  */
-function copy(payload: AdapterPayload): AdapterPayload {
-  return JSON.parse(JSON.stringify(payload)) as AdapterPayload;
-}
 
 export function createMemoryAdapterFactory(table: MemoryModelTable): AdapterFactory {
   return (model: string): Adapter => ({

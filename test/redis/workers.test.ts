@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { Browser } from '../helpers/browser.js';
+import { buildDist } from '../helpers/build-dist.js';
+import { fetchOnNewConnection } from '../helpers/fetch-on-new-connection.js';
+import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { startRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
+import { spawnGatehouse, type SpawnedGatehouse } from '../helpers/spawn-gatehouse.js';
+import { describeWithRedis } from '../helpers/test-stores.js';
+
+/**
+ * WORKERS=2 as production runs it (`node dist/main.js`): a cluster primary and two worker
+ * processes sharing the port, one Redis. Which process answered is read from the access log:
+ * every line carries the pid of the process that served the request and the request's id
+ * (we send our own X-Request-Id). Each request goes on a new connection, which the primary
+ * hands to the workers in turn.
+ */
+describeWithRedis('WORKERS=2 on one Redis', 'redis-server-binary', () => {
+  let redis: RedisServer;
+  let server: SpawnedGatehouse;
+  let requestCount = 0;
+  const tagged = (tag: string) => fetchOnNewConnection(() => ({ 'x-request-id': `${tag}-${++requestCount}` }));
+
+  beforeAll(async () => {
+    await buildDist();
+    redis = await startRedisServer();
+    server = await spawnGatehouse({ env: { WORKERS: '2', REDIS_URL: redis.url, LOG_LEVEL: 'info' } });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.cleanup();
+    await redis?.close();
+  });
+
+  interface AccessLine { pid: number; worker?: number; reqId: string; route: string; status: number }
+  const accessLines = (): AccessLine[] => server.output().split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as AccessLine & { msg: string })
+    .filter((line) => line.msg === 'request');
+  /** The access-log lines of requests whose id starts with `tag`, once all `count` are written (logs are flushed every 250 ms). */
+  const linesOf = async (tag: string, count: number) => {
+    let lines: AccessLine[] = [];
+    await waitFor(() => (lines = accessLines().filter((line) => line.reqId.startsWith(`${tag}-`))).length >= count, 5000, `${count} access-log lines of ${tag} requests`);
+    return lines;
+  };
+
+  it('serves requests from two worker processes, neither of them the primary, and /metrics counts both', async () => {
+    const get = tagged('spread');
+    for (let i = 0; i < 6; i++) expect((await get(`${server.issuer}/.well-known/openid-configuration`)).status).toBe(200);
+
+    const lines = await linesOf('spread', 6);
+    const pids = new Set(lines.map((line) => line.pid));
+    expect(pids.size).toBe(2);
+    expect(pids).not.toContain(server.child.pid);
+    expect(new Set(lines.map((line) => line.worker))).toEqual(new Set([1, 2]));
+
+    const metrics = await (await get(`${server.issuer}/metrics`)).text();
+    expect(metrics).toMatch(/^gatehouse_processes 2$/m);
+  });
+
+  it('completes a sign-in whose steps alternate between the workers: the interaction, session and code are in Redis', async () => {
+    const rp = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
+    rp[client.customFetch] = tagged('flow');
+    const browser = new Browser({ fetch: tagged('flow') });
+
+    const { tokens } = await signIn(rp, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' }, browser });
+    expect(tokens.claims()?.sub).toBeDefined();
+    // The refresh token issued by one worker rotates on whichever gets the next connection.
+    const refreshed = await client.refreshTokenGrant(rp, tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    const userinfo = await client.fetchUserInfo(rp, refreshed.access_token, tokens.claims()!.sub);
+    expect(userinfo.sub).toBe(tokens.claims()!.sub);
+
+    // authorize, login page, login POST, consent page, consent POST, resume, token, refresh, userinfo
+    const lines = await linesOf('flow', 9);
+    expect(lines.every((line) => line.status < 400)).toBe(true);
+    const servedBy = lines.map((line) => line.pid);
+    expect(new Set(servedBy).size).toBe(2);
+    // Consecutive steps on different processes: what one wrote, the other read from Redis.
+    expect(servedBy.some((pid, i) => i > 0 && pid !== servedBy[i - 1])).toBe(true);
+  });
+
+  it('on SIGTERM lets both workers drain and exits 0, leaving no worker behind', async () => {
+    const workerPids = [...new Set(accessLines().map((line) => line.pid))];
+    expect(workerPids).toHaveLength(2);
+
+    server.child.kill('SIGTERM');
+    const { code, signal } = await server.exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    for (const pid of workerPids) expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  }, 30_000);
+});
