@@ -6,10 +6,10 @@
  */
 import { Redis } from 'ioredis';
 import * as client from 'openid-client';
-import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../test/helpers/oauth.js';
-import { startRedisServer } from '../test/helpers/redis-server.js';
-import { startTestGatehouse } from '../test/helpers/start-gatehouse.js';
-import { keyUsageByKind } from '../test/bench/redis-footprint.js';
+import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { startTestGatehouse } from '../helpers/start-gatehouse.js';
+import { keyUsageByKind } from './redis-footprint.js';
 
 const SIGN_INS = Number(process.argv[2] ?? 200);
 
