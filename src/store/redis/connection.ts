@@ -18,11 +18,6 @@ export function reconnectDelay(attempt: number): number {
  * Redis is down. Here commands fail at once while disconnected (no offline queue), in-flight
  * commands fail when their connection drops (maxRetriesPerRequest 0, no resend), and a frozen
  * server is detected by commandTimeout. The client still reconnects by itself in the background.
- *
- * No auto-pipelining: a request's Redis calls follow one another (each needs the last one's
- * answer), so there is rarely a second command in the same tick to batch with, and the
- * pipeline built around every single command cost about 3 µs of CPU per call (measured with
- * 16 concurrent callers against a local Redis: 14.7 µs per script call with it, 11.5 without).
  */
 export function createRedisClient(config: RedisConfig): RedisClient {
   const common: RedisOptions = {
@@ -31,6 +26,7 @@ export function createRedisClient(config: RedisConfig): RedisClient {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableReadyCheck: true,
+    enableAutoPipelining: true,
     connectionName: 'gatehouse',
     lazyConnect: true,
     ...(config.username ? { username: config.username } : {}),
@@ -63,6 +59,7 @@ export function createRedisClient(config: RedisConfig): RedisClient {
         lazyConnect: true,
         enableOfflineQueue: false,
         enableReadyCheck: true,
+        enableAutoPipelining: true,
         clusterRetryStrategy: reconnectDelay,
         clusterNodeRetryStrategy: reconnectDelay,
         // A failover takes the cluster a moment; a few quick retries, not ioredis's 16.
