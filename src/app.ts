@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Koa {
   // Routers only see requests for their own paths: a token request skips them all.
   app.use(onlyAt(HEALTH_PATHS, health.routes()));
   if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
-  app.use(createHostGuard(deps.issuer));
+  app.use(createHostGuard(app, deps.issuer));
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(rejectCrossSitePosts(isOurForm));
