@@ -10,7 +10,7 @@ import { notFound } from './http/not-found.js';
 import { onlyAt, onlyUnder } from './http/path-scope.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter } from './interactions/interaction-router.js';
-import { createHealthRouter, HEALTH_PATHS } from './observability/health.js';
+import { createHealthRouter, createServerReadiness, HEALTH_PATHS } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createRequestObserver } from './observability/request-observer.js';
@@ -66,9 +66,9 @@ export function createApp(deps: AppDeps): Koa {
   // Every form a person submits from our pages; none is ever posted from another site.
   const isOurForm = (path: string) => [interactionPrefix, accountSecurityPrefix, deviceVerification]
     .some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || path === logoutConfirm;
-  const health = createHealthRouter({
+  const health = createHealthRouter(createServerReadiness({
     store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? (() => []), ...(deps.draining ? { draining: deps.draining } : {}),
-  });
+  }));
   const csrf = createCsrfTokens({ keys: deps.cookieKeys });
   const interactions = createInteractionRouter({
     provider: deps.provider,

@@ -7,7 +7,7 @@ import type { CodeCheck, SecondFactorService } from '../accounts/second-factor.j
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { CsrfTokens } from '../security/csrf.js';
-import type { LoginThrottle } from '../security/login-throttle.js';
+import { answerIfThrottled, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { createAccountSessions, type AccountSession } from './account-session.js';
 import { qrCodeDataUrl } from './qr-code.js';
@@ -103,13 +103,11 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     refuseForgedForm(ctx, `account-sign-in:${sessions.formNonce(ctx, false) ?? ''}`);
     const username = field(ctx, 'username', 256);
     const attempt = { username, ip: ctx.ip };
-    const wait = await deps.throttle.retryAfter(attempt);
-    if (wait > 0) {
-      deps.logger.warn({ event: 'login.throttled', ip: ctx.ip }, 'account page sign-in throttled');
-      ctx.status = 429;
-      ctx.set('Retry-After', String(wait));
-      return renderSignIn(ctx, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, username });
-    }
+    const throttled = await answerIfThrottled(ctx, attempt, {
+      throttle: deps.throttle, logger: deps.logger, message: 'account page sign-in throttled',
+      render: (wait) => renderSignIn(ctx, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, username }),
+    });
+    if (throttled) return;
     const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
     if (!account) {
       deps.logger.info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');

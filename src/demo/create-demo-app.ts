@@ -6,6 +6,7 @@ import Koa, { type Context } from 'koa';
 import * as client from 'openid-client';
 import { createAssetsMiddleware } from '../http/assets.js';
 import { createViews } from '../http/views.js';
+import { createHealthRouter } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
 import { createSecurityHeaders, setPageHeaders } from '../security/headers.js';
 import { claimRows, decodeAccessToken } from './claim-rows.js';
@@ -65,23 +66,17 @@ export function createDemoApp(deps: DemoAppDeps): Koa {
     ctx.redirect('/');
   };
 
-  router.get('/healthz', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
-  });
   // Ready when Gatehouse answers and the demo knows its client (discovered or registered).
-  router.get('/readyz', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
+  router.use(createHealthRouter(async () => {
     try {
       await relyingParty.ping(2000);
       const configuration = await relyingParty.configuration();
-      ctx.body = { status: 'ready', issuer: configuration.serverMetadata().issuer, client_id: configuration.clientMetadata().client_id };
+      return { status: 200, body: { status: 'ready', issuer: configuration.serverMetadata().issuer, client_id: configuration.clientMetadata().client_id } };
     } catch (error) {
       logger.warn({ err: error }, 'Gatehouse is not reachable');
-      ctx.status = 503;
-      ctx.body = { status: 'unavailable', issuer: config.issuer };
+      return { status: 503, body: { status: 'unavailable', issuer: config.issuer } };
     }
-  });
+  }).routes());
 
   router.get('/', async (ctx) => {
     const session = sessionOf(ctx);

@@ -12,7 +12,7 @@ import { isFirstParty } from '../provider/client-metadata.js';
 import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
 import type { CsrfTokens } from '../security/csrf.js';
-import type { LoginThrottle } from '../security/login-throttle.js';
+import { answerIfThrottled, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { consentDetails } from './consent-details.js';
 import { FormRejectedError } from './form-rejected-error.js';
@@ -139,14 +139,11 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const username = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
     const password = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
     const attempt = { username, ip: ctx.ip };
-    // Checked before the password: a throttled attempt learns nothing, whether the account exists or not.
-    const wait = await deps.throttle.retryAfter(attempt);
-    if (wait > 0) {
-      deps.logger.warn({ event: 'login.throttled', ip: ctx.ip }, 'login throttled');
-      ctx.status = 429;
-      ctx.set('Retry-After', String(wait));
-      return renderLogin(ctx, interaction, { throttled: true, username });
-    }
+    const throttled = await answerIfThrottled(ctx, attempt, {
+      throttle: deps.throttle, logger: deps.logger, message: 'login throttled',
+      render: () => renderLogin(ctx, interaction, { throttled: true, username }),
+    });
+    if (throttled) return;
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
       deps.loginMetrics?.failed();

@@ -1,7 +1,38 @@
 import Router from '@koa/router';
 import type { Store } from '../store/store.js';
 
-export interface HealthDeps {
+/** What /readyz answers: 200 when ready, 503 when not, and a JSON body saying why. */
+export interface ReadinessReport {
+  status: 200 | 503;
+  body: Record<string, unknown>;
+}
+
+/** Checks whatever this server cannot serve without; never throws (a failure is a 503 report). */
+export type Readiness = () => Promise<ReadinessReport>;
+
+/** Every path the health router answers. */
+export const HEALTH_PATHS = ['/healthz', '/readyz'] as const;
+
+/**
+ * Liveness (/healthz: the process answers) and readiness (/readyz: what `readiness` reports),
+ * for every server we run. Never cached: a probe must see the state of now.
+ */
+export function createHealthRouter(readiness: Readiness): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const report = await readiness();
+    ctx.status = report.status;
+    ctx.body = report.body;
+  });
+  return router;
+}
+
+export interface ServerReadinessDeps {
   store: Store;
   timeoutMs: number;
   /**
@@ -13,29 +44,16 @@ export interface HealthDeps {
   draining?: () => boolean;
 }
 
-/** Every path the health router answers. */
-export const HEALTH_PATHS = ['/healthz', '/readyz'] as const;
-
-/** Liveness (the process answers) and readiness (keys loaded, storage answers within a bound, not draining). */
-export function createHealthRouter(deps: HealthDeps): Router {
-  const router = new Router();
+/** The authorization server is ready when its keys are loaded, storage answers within a bound and it is not draining. */
+export function createServerReadiness(deps: ServerReadinessDeps): Readiness {
   const currentKeys = () => {
     const keys = deps.signingKeys();
     return { signing: keys.length, algorithms: [...new Set(keys.map((key) => key.alg ?? 'unknown'))].sort() };
   };
-  router.get('/healthz', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/readyz', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
+  return async () => {
     const keys = currentKeys();
     const keysLoaded = keys.signing > 0;
-    if (deps.draining?.()) {
-      ctx.status = 503;
-      ctx.body = { status: 'draining', store: deps.store.kind, keys };
-      return;
-    }
+    if (deps.draining?.()) return { status: 503, body: { status: 'draining', store: deps.store.kind, keys } };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('timeout')), deps.timeoutMs);
@@ -49,8 +67,6 @@ export function createHealthRouter(deps: HealthDeps): Router {
       clearTimeout(timer);
     }
     const ready = storeReady && keysLoaded;
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'unavailable', store: deps.store.kind, storeReady, keys };
-  });
-  return router;
+    return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'unavailable', store: deps.store.kind, storeReady, keys } };
+  };
 }

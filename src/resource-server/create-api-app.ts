@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import Koa from 'koa';
+import { createHealthRouter } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
 import { createMemoryReplayCache } from '../store/memory/memory-replay-cache.js';
 import type { ReplayCache } from '../store/replay-cache.js';
@@ -43,23 +44,17 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });
   const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop, cache: createVerifiedTokenCache<AccessTokenClaims>() });
 
-  router.get('/healthz', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
-  });
   // Ready when the authorization server's keys can be fetched: without them no token verifies.
-  router.get('/readyz', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
+  router.use(createHealthRouter(async () => {
     try {
       const response = await fetch(deps.jwksUri, { signal: AbortSignal.timeout(2000) });
       const jwks = response.ok ? await response.json() as { keys?: unknown[] } : undefined;
       if (!jwks?.keys?.length) throw new Error(`JWKS answered ${response.status}`);
-      ctx.body = { status: 'ready', keys: jwks.keys.length };
+      return { status: 200, body: { status: 'ready', keys: jwks.keys.length } };
     } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'unavailable', jwks_uri: deps.jwksUri };
+      return { status: 503, body: { status: 'unavailable', jwks_uri: deps.jwksUri } };
     }
-  });
+  }).routes());
 
   router.get('/', (ctx) => {
     ctx.body = {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import type { Context } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { normalizeUsername } from '../accounts/account-repository.js';
+import type { Logger } from '../observability/logger.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 
 export interface LoginAttempt {
@@ -75,6 +77,31 @@ export function createLoginThrottle(deps: LoginThrottleDeps): LoginThrottle {
       await guard(byAccount.delete(accountKey(attempt)));
     },
   };
+}
+
+export interface ThrottledAnswer {
+  readonly throttle: LoginThrottle;
+  readonly logger: Logger;
+  /** The log line's message: which form was throttled. */
+  readonly message: string;
+  /** Shows the form again, saying the attempt must wait this many seconds. */
+  readonly render: (waitSeconds: number) => Promise<void>;
+}
+
+/**
+ * The first step of every sign-in form, before the password is checked (so a throttled attempt
+ * learns nothing, whether the account exists or not): while the attempt must wait, answers
+ * 429 with Retry-After (RFC 6585 §4) and the form again, and logs it without the username.
+ * Resolves true when it answered; the caller goes on only on false.
+ */
+export async function answerIfThrottled(ctx: Context, attempt: LoginAttempt, answer: ThrottledAnswer): Promise<boolean> {
+  const wait = await answer.throttle.retryAfter(attempt);
+  if (wait <= 0) return false;
+  answer.logger.warn({ event: 'login.throttled', ip: ctx.ip }, answer.message);
+  ctx.status = 429;
+  ctx.set('Retry-After', String(wait));
+  await answer.render(wait);
+  return true;
 }
 
 /** Counters that cannot be read mean storage is down: answer 503, never sign in unthrottled. */

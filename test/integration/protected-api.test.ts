@@ -5,6 +5,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from
 import { createApiApp } from '../../src/resource-server/create-api-app.js';
 import { createViews } from '../../src/http/views.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
 import { startTestGatehouse } from '../helpers/start-gatehouse.js';
 
@@ -112,6 +113,50 @@ describe('the protected API', () => {
     const response = await get('/protected', `Bearer ${await token({ claims: { scope: 'other' } })}`);
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope", error_description="[^"]*", scope="api:read"/);
+  });
+});
+
+describe('the protected API health', () => {
+  /** Runs `probe` against an API whose authorization server publishes its keys at `jwksUri`. */
+  async function withApi(jwksUri: string, probe: (api: string) => Promise<void>) {
+    const api = createServer(createApiApp({
+      issuer: ISSUER, audience: AUDIENCE, jwksUri, logger: createLogger({ level: 'silent' }),
+      views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
+    }).callback()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => api.once('listening', resolve));
+    try {
+      await probe(`http://127.0.0.1:${(api.address() as AddressInfo).port}`);
+    } finally {
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    }
+  }
+
+  it('is ready once the authorization server\'s keys can be fetched, and says how many', async () => {
+    const jwk: JWK = { ...(await exportJWK(otherPair.publicKey)), kid: 'k2', alg: 'ES256' };
+    const jwks = createServer((_, response) => response.end(JSON.stringify({ keys: [jwk] }))).listen(0, '127.0.0.1');
+    await new Promise((resolve) => jwks.once('listening', resolve));
+    try {
+      await withApi(`http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`, async (api) => {
+        const ready = await fetch(`${api}/readyz`);
+        expect(ready.status).toBe(200);
+        expect(ready.headers.get('cache-control')).toBe('no-store');
+        expect(await ready.json()).toEqual({ status: 'ready', keys: 1 });
+      });
+    } finally {
+      await new Promise<void>((resolve) => jwks.close(() => resolve()));
+    }
+  });
+
+  it('is not ready while the keys cannot be fetched, naming where it looks; it stays alive (/healthz 200)', async () => {
+    const jwksUri = `http://127.0.0.1:${await freePort()}/jwks`;
+    await withApi(jwksUri, async (api) => {
+      const ready = await fetch(`${api}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'unavailable', jwks_uri: jwksUri });
+      const alive = await fetch(`${api}/healthz`);
+      expect(alive.status).toBe(200);
+      expect(await alive.json()).toEqual({ status: 'ok' });
+    });
   });
 });
 
