@@ -1,18 +1,5 @@
-// Jest runs our TypeScript as native ES modules (node --experimental-vm-modules),
-// transpiled by swc; type checking is `npm run typecheck`.
 import { spawnSync } from 'node:child_process';
-
-const base = {
-  testEnvironment: 'node',
-  extensionsToTreatAsEsm: ['.ts'],
-  transform: {
-    '^.+\\.ts$': ['@swc/jest', {
-      jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
-      module: { type: 'es6' },
-    }],
-  },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-};
+import { base } from './jest.base.js';
 
 /**
  * The flow suite (test/integration) runs three times: against the embedded store, a single

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +13,9 @@ import { freePort } from '../helpers/free-port.js';
  * environment (.env.example standing in for .env), compose-network addresses and published ports
  * mapped to free local ports, and its own health check as the readiness probe.
  *
- * Redis: once REDIS_URL support (src/store/redis) has landed, Gatehouse gets a throwaway
- * redis-server started with the compose service's own arguments. Until then it runs on the
- * embedded store, and the test names which one it used.
+ * Redis: the compose file's redis service, a throwaway redis-server started with the service's own
+ * arguments; Gatehouse must be ready on it.
  */
-const REDIS_SUPPORTED = existsSync(join(ROOT, 'src/store/redis'));
-const STORE = REDIS_SUPPORTED ? 'redis' : 'memory';
 const run = promisify(execFile);
 
 const compose = loadComposeFile();
@@ -40,7 +37,6 @@ function environmentOf(name: string): Record<string, string> {
   for (const [key, value] of Object.entries({ ...envFile, ...service.environment })) env[key] = local(value, service);
   // The named volume at /app/.data becomes a throwaway folder.
   if (env['DATA_DIR'] === '/app/.data') env['DATA_DIR'] = dataDir;
-  if (!REDIS_SUPPORTED) delete env['REDIS_URL'];
   return env;
 }
 
@@ -84,11 +80,9 @@ beforeAll(async () => {
   // The image's build step.
   await run('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 120_000 });
 
-  if (REDIS_SUPPORTED) {
-    const redis = compose.services['redis']!;
-    start('redis', [...redis.command!, '--port', String(ports.get(6379)), '--bind', '127.0.0.1', '--dir', dataDir], {});
-    await healthy('redis', ['-p', String(ports.get(6379))]);
-  }
+  const redis = compose.services['redis']!;
+  start('redis', [...redis.command!, '--port', String(ports.get(6379)), '--bind', '127.0.0.1', '--dir', dataDir], {});
+  await healthy('redis', ['-p', String(ports.get(6379))]);
   for (const name of ['gatehouse', 'api', 'demo']) {
     start(name, compose.services[name]!.command!, environmentOf(name));
     await healthy(name);
@@ -104,13 +98,13 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe(`the compose services started by their own commands (store: ${STORE})`, () => {
-  it(`Gatehouse answers its health checks, on the ${STORE} store`, async () => {
+describe('the compose services started by their own commands', () => {
+  it('Gatehouse answers its health checks, on the redis store', async () => {
     const url = `http://127.0.0.1:${ports.get(3000)}`;
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', store: STORE });
+    expect(await ready.json()).toMatchObject({ status: 'ready', store: 'redis' });
   });
 
   it('the API fetched Gatehouse\'s keys over the (mapped) compose network', async () => {

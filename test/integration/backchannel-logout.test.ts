@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.js';
 import { signIn } from '../helpers/oauth.js';
 import { registerClient } from '../helpers/register-client.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const REDIRECT_URI = 'http://localhost:8080/callback';
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -56,17 +56,13 @@ class Receiver {
   }
 }
 
-let server: TestGatehouse;
+const { server } = useGatehouse();
 let receivers: Receiver[] = [];
 
-beforeAll(async () => {
-  server = await startTestGatehouse();
-});
 afterEach(async () => {
   await Promise.all(receivers.map((receiver) => receiver.close()));
   receivers = [];
 });
-afterAll(() => server.close());
 
 async function receiver(answer: (delivery: Delivery, index: number) => void) {
   const started = await new Receiver(answer).start();

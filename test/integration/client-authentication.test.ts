@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as client from 'openid-client';
 import { registerClient } from '../helpers/register-client.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-beforeAll(async () => {
-  server = await startTestGatehouse();
-});
-afterAll(() => server.close());
+const { server } = useGatehouse();
 
 const SERVICE = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read' };
 

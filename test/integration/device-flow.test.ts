@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser, type Page } from '../helpers/browser.js';
-import { discoverClient } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const DEMO_DEVICE = 'demo-device';
 const BASE_20_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 
-let server: TestGatehouse;
-let device: client.Configuration;
-
-beforeAll(async () => {
-  // One second between polls keeps the tests short; the default is five.
-  server = await startTestGatehouse({ DEVICE_POLL_INTERVAL: '1' });
-  device = await discoverClient(server.issuer, DEMO_DEVICE);
-});
-afterAll(() => server.close());
+// One second between polls keeps the tests short; the default is five.
+const { server, clients } = useGatehouse({ env: { DEVICE_POLL_INTERVAL: '1' }, clients: { device: { id: DEMO_DEVICE } } });
 
 /** The person's side: our code entry page, the confirmation page, then sign-in and consent. */
 async function enterCode(browser: Browser, verificationUri: string, typed: string): Promise<Page> {
@@ -32,11 +24,11 @@ const poll = (deviceCode: string) => fetch(`${server.issuer}/oauth/token`, {
 
 describe('device authorization grant (RFC 8628) with openid-client', () => {
   it('a TV signs in: the user types its code on our page, confirms, signs in, allows, and the polling device gets tokens', async () => {
-    const authorization = await client.initiateDeviceAuthorization(device, { scope: 'openid profile offline_access' });
+    const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid profile offline_access' });
     expect(authorization.user_code).toMatch(BASE_20_CODE);
     expect(authorization.verification_uri).toBe(`${server.issuer}/oauth/device`);
     expect(authorization.interval).toBe(1);
-    const polling = client.pollDeviceAuthorizationGrant(device, authorization);
+    const polling = client.pollDeviceAuthorizationGrant(clients.device, authorization);
 
     const browser = new Browser();
     const entry = await browser.open(authorization.verification_uri);
@@ -57,12 +49,12 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
     const tokens = await polling;
     expect(tokens.claims()).toMatchObject({ iss: server.issuer, aud: DEMO_DEVICE });
     expect(tokens.refresh_token).toBeTruthy();
-    const userinfo = await client.fetchUserInfo(device, tokens.access_token, tokens.claims()!.sub);
+    const userinfo = await client.fetchUserInfo(clients.device, tokens.access_token, tokens.claims()!.sub);
     expect(userinfo['preferred_username']).toBe('demo');
   });
 
   it('a wrong code is refused on the page and can be corrected', async () => {
-    const authorization = await client.initiateDeviceAuthorization(device, { scope: 'openid' });
+    const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid' });
     const browser = new Browser();
     const wrong = await enterCode(browser, authorization.verification_uri, 'BBBB-BBBB');
     expect(wrong.html).toContain('That code is not right');
@@ -72,16 +64,16 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
   });
 
   it('cancelling on the confirmation page gives the device access_denied', async () => {
-    const authorization = await client.initiateDeviceAuthorization(device, { scope: 'openid' });
+    const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid' });
     const browser = new Browser();
     const confirmation = await enterCode(browser, authorization.verification_uri, authorization.user_code);
     const cancelled = await browser.submit(confirmation, '/oauth/device', { abort: 'yes' });
     expect(cancelled.html).toContain('You cancelled');
-    await expect(client.pollDeviceAuthorizationGrant(device, authorization)).rejects.toMatchObject({ error: 'access_denied' });
+    await expect(client.pollDeviceAuthorizationGrant(clients.device, authorization)).rejects.toMatchObject({ error: 'access_denied' });
   });
 
   it('a code is good for one device only: entering it again says it was used', async () => {
-    const authorization = await client.initiateDeviceAuthorization(device, { scope: 'openid' });
+    const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid' });
     const first = new Browser();
     const confirmation = await enterCode(first, authorization.verification_uri, authorization.user_code);
     await first.submit(confirmation, '/oauth/device', { confirm: 'yes' });
@@ -90,7 +82,7 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
   });
 
   it('a device polling faster than the interval is told slow_down, and pending again once it waits', async () => {
-    const authorization = await client.initiateDeviceAuthorization(device, { scope: 'openid' });
+    const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid' });
     const first = await poll(authorization.device_code);
     expect(first.status).toBe(400);
     expect(await first.json()).toMatchObject({ error: 'authorization_pending' });

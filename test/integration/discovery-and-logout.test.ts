@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.js';
-import { authorize, DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { authorize, DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 
 describe('discovery', () => {
   it('publishes OpenID and RFC 8414 metadata with every endpoint under /oauth', async () => {
@@ -58,9 +51,9 @@ describe('discovery', () => {
 describe('RP-initiated logout', () => {
   it('asks for confirmation, ends the session and returns to the registered post-logout URI', async () => {
     const browser = new Browser();
-    const { tokens } = await signIn(confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    const { tokens } = await signIn(clients.confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     const state = client.randomState();
-    const endSession = client.buildEndSessionUrl(confidential, {
+    const endSession = client.buildEndSessionUrl(clients.confidential, {
       id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://localhost:8080/', state,
     });
     const confirmation = await browser.open(endSession);
@@ -72,13 +65,13 @@ describe('RP-initiated logout', () => {
     expect(back.url.href).toBe(`http://localhost:8080/?state=${state}`);
 
     // The session is gone: the next authorization shows the login page again.
-    await expect(authorize(confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid', password: 'wrong' }))
+    await expect(authorize(clients.confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid', password: 'wrong' }))
       .rejects.toThrow(/did not return to the client/);
   });
 
   it('without a post-logout URI, says the user has signed out', async () => {
     const browser = new Browser();
-    await signIn(confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    await signIn(clients.confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     const confirmation = await browser.open(`${server.issuer}/oauth/logout`);
     const done = await browser.submit(confirmation, '/oauth/logout', { logout: 'yes' });
     expect(done.status).toBe(200);

@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as client from 'openid-client';
-import { DEMO_CONFIDENTIAL, DEMO_PUBLIC, discoverClient, signIn } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { DEMO_CONFIDENTIAL, DEMO_PUBLIC, signIn } from '../helpers/oauth.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-let publicClient: client.Configuration;
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL, public: DEMO_PUBLIC } });
 let keys: KeyPair;
 let dpop: client.DPoPHandle;
 
 beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-  publicClient = await discoverClient(server.issuer, DEMO_PUBLIC.id);
   keys = await generateKeyPair('ES256', { extractable: true });
-  dpop = client.getDPoPHandle(confidential, keys as client.CryptoKeyPair);
+  dpop = client.getDPoPHandle(clients.confidential, keys as client.CryptoKeyPair);
 });
-afterAll(() => server.close());
 
 /** A DPoP proof made by hand, so that a test can get one detail wrong. */
 async function proof(accessToken: string, options: { htm?: string; htu?: string; jti?: string; iat?: number; key?: KeyPair } = {}) {
@@ -39,7 +33,7 @@ async function proof(accessToken: string, options: { htm?: string; htu?: string;
 const callApi = (headers: Record<string, string>) => fetch(`${server.apiUrl}/protected`, { headers });
 
 async function dpopBoundToken(): Promise<string> {
-  const tokens = await client.clientCredentialsGrant(confidential, { scope: 'api:read', resource: server.apiUrl }, { DPoP: dpop });
+  const tokens = await client.clientCredentialsGrant(clients.confidential, { scope: 'api:read', resource: server.apiUrl }, { DPoP: dpop });
   expect(tokens.token_type.toLowerCase()).toBe('dpop');
   return tokens.access_token;
 }
@@ -58,7 +52,7 @@ describe('DPoP (RFC 9449) with openid-client and the protected API', () => {
   it('binds the access token to the client key (cnf.jkt) and the API accepts it with a proof from that key', async () => {
     const accessToken = await dpopBoundToken();
     expect(decodeJwt(accessToken)['cnf']).toEqual({ jkt: await calculateJwkThumbprint(await exportJWK(keys.publicKey)) });
-    const response = await client.fetchProtectedResource(confidential, accessToken, new URL(`${server.apiUrl}/protected`), 'GET', undefined, undefined, { DPoP: dpop });
+    const response = await client.fetchProtectedResource(clients.confidential, accessToken, new URL(`${server.apiUrl}/protected`), 'GET', undefined, undefined, { DPoP: dpop });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ client_id: DEMO_CONFIDENTIAL.id });
   });
@@ -93,21 +87,21 @@ describe('DPoP (RFC 9449) with openid-client and the protected API', () => {
   });
 
   it('refuses a token that is not DPoP-bound sent with the DPoP scheme', async () => {
-    const plain = await client.clientCredentialsGrant(confidential, { scope: 'api:read', resource: server.apiUrl });
+    const plain = await client.clientCredentialsGrant(clients.confidential, { scope: 'api:read', resource: server.apiUrl });
     expectDpopChallenge(await callApi({ authorization: `DPoP ${plain.access_token}`, dpop: await proof(plain.access_token) }), 'invalid_token');
   });
 
   it("binds a public client's refresh token: refreshing needs a proof from the same key", async () => {
     const publicKeys = await client.randomDPoPKeyPair('ES256');
-    const publicDpop = client.getDPoPHandle(publicClient, publicKeys);
-    const { tokens } = await signIn(publicClient, {
+    const publicDpop = client.getDPoPHandle(clients.public, publicKeys);
+    const { tokens } = await signIn(clients.public, {
       redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid offline_access api:read', resource: server.apiUrl, extra: { prompt: 'consent' }, dpop: publicDpop,
     });
     expect(tokens.token_type.toLowerCase()).toBe('dpop');
-    const thief = client.getDPoPHandle(publicClient, await client.randomDPoPKeyPair('ES256'));
-    await expect(client.refreshTokenGrant(publicClient, tokens.refresh_token!, undefined, { DPoP: thief })).rejects.toMatchObject({ error: 'invalid_grant' });
-    await expect(client.refreshTokenGrant(publicClient, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
-    const refreshed = await client.refreshTokenGrant(publicClient, tokens.refresh_token!, undefined, { DPoP: publicDpop });
+    const thief = client.getDPoPHandle(clients.public, await client.randomDPoPKeyPair('ES256'));
+    await expect(client.refreshTokenGrant(clients.public, tokens.refresh_token!, undefined, { DPoP: thief })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(clients.public, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const refreshed = await client.refreshTokenGrant(clients.public, tokens.refresh_token!, undefined, { DPoP: publicDpop });
     expect(refreshed.token_type.toLowerCase()).toBe('dpop');
   });
 });

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { freePort } from '../helpers/free-port.js';
-import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
+import { startTestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 
 const basic = `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}`;
 
@@ -83,7 +77,7 @@ describe('metrics at /metrics', () => {
 
   it('counts sign-ins by outcome and tokens from the authorization code grant', async () => {
     const before = await metricsText();
-    await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
     const after = await metricsText();
     expect(metricValue(after, 'gatehouse_logins_total', { outcome: 'success' })).toBe(metricValue(before, 'gatehouse_logins_total', { outcome: 'success' }) + 1);
     expect(metricValue(after, 'gatehouse_logins_total', { outcome: 'lockout' })).toBe(0);
@@ -111,8 +105,8 @@ describe('health', () => {
 
 describe('logs of a whole sign-in never carry its secrets', () => {
   it('contains no code, token, client secret, password or cookie value', async () => {
-    const { tokens, result } = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
-    const refreshed = await client.refreshTokenGrant(confidential, tokens.refresh_token!);
+    const { tokens, result } = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    const refreshed = await client.refreshTokenGrant(clients.confidential, tokens.refresh_token!);
     const output = server.logs.join('\n');
     const secrets = [
       result.callback.searchParams.get('code')!, result.codeVerifier, tokens.access_token, tokens.refresh_token!, tokens.id_token!,

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { PAGE_CSP } from '../../src/security/headers.js';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
-import { authorize, DEMO_CONFIDENTIAL, discoverClient } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { authorize, DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 
 /** Opens an authorization request for the seeded confidential client and lands on our page. */
 function openAuthorization(browser: Browser, scope: string, extra: Record<string, string> = {}): Promise<Page> {
-  const url = client.buildAuthorizationUrl(confidential, {
+  const url = client.buildAuthorizationUrl(clients.confidential, {
     redirect_uri: DEMO_CONFIDENTIAL.redirectUri,
     scope,
     code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
@@ -117,7 +110,7 @@ describe('consent page', () => {
 
   it('marks what is new since the user last consented', async () => {
     const browser = new Browser();
-    await authorize(confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid profile' });
+    await authorize(clients.confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid profile' });
     const consent = await openAuthorization(browser, 'openid profile email');
     expect(consent.html).toContain('It now also asks to:');
     expect(consent.html).toMatch(/See your email address and whether it is verified <span class="badge">New<\/span>/);
@@ -170,7 +163,7 @@ describe('expired or unknown sign-in pages', () => {
 describe('logout pages', () => {
   it('asks which sign-out the user wants and says where they go next', async () => {
     const browser = new Browser();
-    await authorize(confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    await authorize(clients.confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     const confirm = await browser.open(`${server.issuer}/oauth/logout?client_id=demo-confidential`);
     expectStrictPage(confirm);
     expect(confirm.html).toContain('You are signing out of <strong>Gatehouse Demo (confidential)</strong>.');
@@ -188,7 +181,7 @@ describe('logout pages', () => {
 
   it('without an application, offers one clear choice', async () => {
     const browser = new Browser();
-    await authorize(confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    await authorize(clients.confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     const confirm = await browser.open(`${server.issuer}/oauth/logout`);
     expect(confirm.html).toContain('Do you want to sign out of Gatehouse?');
     expect(confirm.html.match(/<button/g)).toHaveLength(1);

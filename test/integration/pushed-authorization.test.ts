@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.js';
-import { authorize, DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { authorize, DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { registerClient } from '../helpers/register-client.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const REDIRECT_URI = 'http://localhost:8080/callback';
 
 describe('pushed authorization requests (RFC 9126) with openid-client', () => {
-  let server: TestGatehouse;
-  let confidential: client.Configuration;
-
-  beforeAll(async () => {
-    server = await startTestGatehouse();
-    confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-  });
-  afterAll(() => server.close());
+  const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 
   it('publishes the PAR endpoint and that PAR is optional by default', async () => {
     const metadata = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
@@ -31,14 +24,14 @@ describe('pushed authorization requests (RFC 9126) with openid-client', () => {
       seen ??= new URL(url);
       return original(url, stopAt);
     };
-    const { tokens } = await signIn(confidential, { browser, par: true, redirectUri: REDIRECT_URI, scope: 'openid profile' });
+    const { tokens } = await signIn(clients.confidential, { browser, par: true, redirectUri: REDIRECT_URI, scope: 'openid profile' });
     expect([...seen!.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
     expect(seen!.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
     expect(tokens.claims()!.aud).toBe(DEMO_CONFIDENTIAL.id);
   });
 
   it('a request_uri is spent once it has produced a code: opening it again is refused', async () => {
-    const url = await client.buildAuthorizationUrlWithPAR(confidential, {
+    const url = await client.buildAuthorizationUrlWithPAR(clients.confidential, {
       redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
       code_challenge_method: 'S256',
     });
@@ -74,22 +67,15 @@ describe('pushed authorization requests (RFC 9126) with openid-client', () => {
 });
 
 describe('PAR_REQUIRED=true', () => {
-  let server: TestGatehouse;
-  let confidential: client.Configuration;
-
-  beforeAll(async () => {
-    server = await startTestGatehouse({ PAR_REQUIRED: 'true' });
-    confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-  });
-  afterAll(() => server.close());
+  const { server, clients } = useGatehouse({ env: { PAR_REQUIRED: 'true' }, clients: { confidential: DEMO_CONFIDENTIAL } });
 
   it('says so in discovery and refuses every plain authorization request, while pushed ones work', async () => {
     const metadata = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
     expect(metadata['require_pushed_authorization_requests']).toBe(true);
-    const plain = await authorize(confidential, new Browser(), { redirectUri: REDIRECT_URI, scope: 'openid' });
+    const plain = await authorize(clients.confidential, new Browser(), { redirectUri: REDIRECT_URI, scope: 'openid' });
     expect(plain.callback.searchParams.get('error')).toBe('invalid_request');
     expect(plain.callback.searchParams.get('error_description')).toBe('Pushed Authorization Request must be used');
-    const { tokens } = await signIn(confidential, { par: true, redirectUri: REDIRECT_URI, scope: 'openid' });
+    const { tokens } = await signIn(clients.confidential, { par: true, redirectUri: REDIRECT_URI, scope: 'openid' });
     expect(tokens.access_token).toBeTruthy();
   });
 });

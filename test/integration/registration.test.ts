@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { startTestGatehouse } from '../helpers/start-gatehouse.js';
 import { describeWithRedis, useRedis } from '../helpers/test-stores.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-
-beforeAll(async () => {
-  server = await startTestGatehouse({ REGISTRATION_RATE_LIMIT: '12' });
-});
-afterAll(() => server.close());
+const { server } = useGatehouse({ env: { REGISTRATION_RATE_LIMIT: '12' } });
 
 const register = (body: Record<string, unknown>, target = server) => fetch(`${target.issuer}/oauth/register`, {
   method: 'POST',

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { totpAt } from '../../src/accounts/totp.js';
 import { ACR_PASSWORD, ACR_SECOND_FACTOR } from '../../src/provider/acr.js';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
-import { authorize, DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { authorize, DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 let secret = '';
 let recoveryCodes: string[] = [];
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
 
 const REDIRECT_URI = DEMO_CONFIDENTIAL.redirectUri;
 const atClient = (url: URL) => url.origin === new URL(REDIRECT_URI).origin;
@@ -35,7 +28,7 @@ async function accountPage(browser: Browser, password = 'demo', code?: string): 
 
 /** Starts an authorization and signs in with the password; returns the page that follows. */
 async function afterPassword(browser: Browser): Promise<Page> {
-  const url = client.buildAuthorizationUrl(confidential, {
+  const url = client.buildAuthorizationUrl(clients.confidential, {
     redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge_method: 'S256',
     code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
   });
@@ -45,7 +38,7 @@ async function afterPassword(browser: Browser): Promise<Page> {
 
 describe('two-step verification with an authenticator app', () => {
   it('before enrolment, a password sign-in reports amr ["pwd"] and the password acr', async () => {
-    const { tokens } = await signIn(confidential, { redirectUri: REDIRECT_URI, scope: 'openid' });
+    const { tokens } = await signIn(clients.confidential, { redirectUri: REDIRECT_URI, scope: 'openid' });
     expect(tokens.claims()).toMatchObject({ amr: ['pwd'], acr: ACR_PASSWORD });
     expect(typeof tokens.claims()!.auth_time).toBe('number');
   });
@@ -87,7 +80,7 @@ describe('two-step verification with an authenticator app', () => {
     expect(stepPage.html).toContain('Two-step verification');
     expect(stepPage.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     usedCode = nextStepCode();
-    const { tokens } = await signIn(confidential, { browser: new Browser(), redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => usedCode });
+    const { tokens } = await signIn(clients.confidential, { browser: new Browser(), redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => usedCode });
     expect(tokens.claims()).toMatchObject({ amr: ['pwd', 'otp'], acr: ACR_SECOND_FACTOR });
   });
 
@@ -101,7 +94,7 @@ describe('two-step verification with an authenticator app', () => {
   });
 
   it('a code used for one sign-in does not work for another', async () => {
-    await expect(authorize(confidential, new Browser(), { redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => usedCode }))
+    await expect(authorize(clients.confidential, new Browser(), { redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => usedCode }))
       .rejects.toThrow(/did not return to the client/);
   });
 
@@ -110,7 +103,7 @@ describe('two-step verification with an authenticator app', () => {
     const stepPage = await afterPassword(browser);
     const uid = /\/interaction\/([^/]+)\/second-factor/.exec(stepPage.url.pathname)![1]!;
     const stranger = new Browser();
-    const login = await stranger.open(client.buildAuthorizationUrl(confidential, {
+    const login = await stranger.open(client.buildAuthorizationUrl(clients.confidential, {
       redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge_method: 'S256',
       code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
     }), atClient);
@@ -122,9 +115,9 @@ describe('two-step verification with an authenticator app', () => {
 
   it('a recovery code signs in once', async () => {
     const recovery = recoveryCodes[0]!;
-    const { tokens } = await signIn(confidential, { redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => recovery.toUpperCase() });
+    const { tokens } = await signIn(clients.confidential, { redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => recovery.toUpperCase() });
     expect(tokens.claims()!['amr']).toEqual(['pwd', 'otp']);
-    await expect(authorize(confidential, new Browser(), { redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => recovery }))
+    await expect(authorize(clients.confidential, new Browser(), { redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => recovery }))
       .rejects.toThrow(/did not return to the client/);
   });
 
@@ -137,7 +130,7 @@ describe('two-step verification with an authenticator app', () => {
     expect(overview.html).toContain('You have 8 unused recovery codes');
     const off = await browser.submit(overview, '/account/security/authenticator/remove', { code: recoveryCodes[1]! });
     expect(off.html).toContain('Two-step verification is off');
-    const { tokens } = await signIn(confidential, { redirectUri: REDIRECT_URI, scope: 'openid' });
+    const { tokens } = await signIn(clients.confidential, { redirectUri: REDIRECT_URI, scope: 'openid' });
     expect(tokens.claims()).toMatchObject({ amr: ['pwd'] });
   });
 

@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO_CONFIDENTIAL, DEMO_PUBLIC } from '../helpers/oauth.js';
 import { authorizationUrl, pkcePair } from '../helpers/requests.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
+const { server } = useGatehouse();
 let challenge: string;
 
 beforeAll(async () => {
-  server = await startTestGatehouse();
   challenge = (await pkcePair()).challenge;
 });
-afterAll(() => server.close());
 
 const get = (url: URL) => fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
 

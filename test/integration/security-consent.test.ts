@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as client from 'openid-client';
+import { describe, expect, it } from '@jest/globals';
 import { Browser } from '../helpers/browser.js';
-import { authorize, DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { authorize, DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { authorizationUrl, basicAuth, pkcePair, postForm } from '../helpers/requests.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 
 const XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>';
 
@@ -34,7 +26,7 @@ describe('consent', () => {
   });
 
   it('a user who denies sends access_denied back with state and iss, and no code', async () => {
-    const result = await authorize(confidential, new Browser(), { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid profile', decision: 'deny' });
+    const result = await authorize(clients.confidential, new Browser(), { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid profile', decision: 'deny' });
     expect(result.callback.searchParams.get('error')).toBe('access_denied');
     expect(result.callback.searchParams.get('code')).toBeNull();
     expect(result.callback.searchParams.get('state')).toBe(result.state);
@@ -43,7 +35,7 @@ describe('consent', () => {
 
   it('a granted consent can be revoked: revoking the refresh token revokes the grant, its tokens, and consent is asked again', async () => {
     const browser = new Browser();
-    const { tokens } = await signIn(confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid email offline_access', extra: { prompt: 'consent' } });
+    const { tokens } = await signIn(clients.confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid email offline_access', extra: { prompt: 'consent' } });
     const auth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
     expect((await postForm(`${server.issuer}/oauth/revoke`, { token: tokens.refresh_token!, token_type_hint: 'refresh_token' }, auth)).status).toBe(200);
 

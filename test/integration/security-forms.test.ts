@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as client from 'openid-client';
+import { describe, expect, it } from '@jest/globals';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
-import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { authorizationUrl, pkcePair } from '../helpers/requests.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 
 async function loginPage(browser = new Browser(), scope = 'openid email'): Promise<{ browser: Browser; page: Page }> {
   const url = authorizationUrl(server.issuer, { scope, code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' });
@@ -106,7 +98,7 @@ describe('cross-site posts (Fetch Metadata)', () => {
 
 describe('logout confirmation (oidc-provider xsrf token, bound to the session)', () => {
   async function logoutPage() {
-    const { browser, tokens } = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    const { browser, tokens } = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     const url = new URL(`${server.issuer}/oauth/logout`);
     url.searchParams.set('id_token_hint', tokens.id_token!);
     const page = await browser.open(url);

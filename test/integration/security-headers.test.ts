@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import * as client from 'openid-client';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
-import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { authorizationUrl, basicAuth, pkcePair, postForm } from '../helpers/requests.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { startTestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 const html = { accept: 'text/html' };
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
 
 function expectSecurityHeaders(headers: Headers, label: string) {
   const csp = headers.get('content-security-policy') ?? '';
@@ -59,7 +52,7 @@ describe('headers on every page', () => {
     const notFound = await fetch(`${server.issuer}/no/such/page`, { headers: html });
     pages.push(['404 page', { url: new URL(notFound.url), status: notFound.status, headers: notFound.headers, html: await notFound.text() }]);
 
-    const signedIn = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    const signedIn = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     const logoutUrl = new URL(`${server.issuer}/oauth/logout`);
     logoutUrl.searchParams.set('id_token_hint', signedIn.tokens.id_token!);
     const logout = await signedIn.browser.open(logoutUrl);
@@ -108,7 +101,7 @@ describe('Cache-Control: no-store on responses that carry tokens or personal dat
     expect(token.headers.get('cache-control')).toBe('no-store');
     const { access_token: clientToken } = await token.json() as { access_token: string };
 
-    const { tokens } = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid email' });
+    const { tokens } = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid email' });
     const userinfo = await fetch(`${server.issuer}/oauth/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(userinfo.status).toBe(200);
     expect(userinfo.headers.get('cache-control')).toBe('no-store');

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Browser, findForm } from '../helpers/browser.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
 import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, rawRequest, type RawResponse } from '../helpers/requests.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
+const { server } = useGatehouse();
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 const AUTH = basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
 const HUGE = 'x'.repeat(100_000);
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-});
-afterAll(() => server.close());
 
 interface Case {
   method?: string;

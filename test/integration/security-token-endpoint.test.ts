@@ -1,29 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.js';
-import { authorize, DEMO_CONFIDENTIAL, DEMO_PUBLIC, discoverClient } from '../helpers/oauth.js';
+import { authorize, DEMO_CONFIDENTIAL, DEMO_PUBLIC } from '../helpers/oauth.js';
 import { basicAuth, postForm } from '../helpers/requests.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 import { REFRESH_TOKEN_ABSOLUTE_LIFETIME, ttl } from '../../src/provider/ttl.js';
 import type { KoaContextWithOIDC, RefreshToken } from 'oidc-provider';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-let publicClient: client.Configuration;
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL, public: DEMO_PUBLIC } });
 let tokenUrl: string;
 const confidentialAuth = basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
 
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-  publicClient = await discoverClient(server.issuer, DEMO_PUBLIC.id);
+beforeAll(() => {
   tokenUrl = `${server.issuer}/oauth/token`;
 });
-afterAll(() => server.close());
 
 /** A fresh authorization code for the confidential client (browser half only; not redeemed). */
 async function freshCode(scope = 'openid') {
-  const result = await authorize(confidential, new Browser(), { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope });
+  const result = await authorize(clients.confidential, new Browser(), { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope });
   return { code: result.callback.searchParams.get('code')!, verifier: result.codeVerifier };
 }
 
@@ -91,12 +85,12 @@ describe('token endpoint: the authorization code is bound and single-use (RFC 97
 describe('token endpoint: refresh tokens (RFC 9700 §4.14)', () => {
   it('a public client\'s refresh token rotates; reusing a rotated one fails and revokes the grant', async () => {
     const browser = new Browser();
-    const result = await authorize(publicClient, browser, { redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
-    const tokens = await client.authorizationCodeGrant(publicClient, result.callback, {
+    const result = await authorize(clients.public, browser, { redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    const tokens = await client.authorizationCodeGrant(clients.public, result.callback, {
       pkceCodeVerifier: result.codeVerifier, expectedState: result.state, expectedNonce: result.nonce,
     });
     const first = tokens.refresh_token!;
-    const rotated = await client.refreshTokenGrant(publicClient, first);
+    const rotated = await client.refreshTokenGrant(clients.public, first);
     expect(rotated.refresh_token).toBeTruthy();
     expect(rotated.refresh_token).not.toBe(first);
 

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as client from 'openid-client';
+import { describe, expect, it } from '@jest/globals';
 import { Browser } from '../helpers/browser.js';
-import { authorize, DEMO_CONFIDENTIAL, discoverClient } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { authorize, DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 /**
  * oidc-provider checks whether a code or refresh token was used and then marks it used; two
@@ -13,20 +12,13 @@ import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehou
 const RACERS = 20;
 const REPETITIONS = 100;
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
+const { clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL } });
 const browser = new Browser();
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-});
-afterAll(() => server.close());
 
 const basic = `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}`;
 
 async function post(endpoint: 'token_endpoint' | 'introspection_endpoint', params: Record<string, string>) {
-  const response = await fetch(confidential.serverMetadata()[endpoint]!, {
+  const response = await fetch(clients.confidential.serverMetadata()[endpoint]!, {
     method: 'POST',
     headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params),
@@ -36,7 +28,7 @@ async function post(endpoint: 'token_endpoint' | 'introspection_endpoint', param
 
 /** A fresh code from the shared browser session (login once; consent again after each revocation). */
 async function freshCode(scope: string) {
-  const result = await authorize(confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope, extra: { prompt: 'consent' } });
+  const result = await authorize(clients.confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope, extra: { prompt: 'consent' } });
   return { code: result.callback.searchParams.get('code')!, verifier: result.codeVerifier };
 }
 

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
-import { DEMO_CONFIDENTIAL, DEMO_PUBLIC, discoverClient, signIn } from '../helpers/oauth.js';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { DEMO_CONFIDENTIAL, DEMO_PUBLIC, signIn } from '../helpers/oauth.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-let server: TestGatehouse;
-let confidential: client.Configuration;
-let publicClient: client.Configuration;
-
-beforeAll(async () => {
-  server = await startTestGatehouse();
-  confidential = await discoverClient(server.issuer, DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret);
-  publicClient = await discoverClient(server.issuer, DEMO_PUBLIC.id);
-});
-afterAll(() => server.close());
+const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL, public: DEMO_PUBLIC } });
 
 const callApi = (path: string, token: string, init: RequestInit = {}) =>
   fetch(`${server.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
 
 describe('client_credentials', () => {
   it('issues an RFC 9068 JWT access token for the protected API that it accepts', async () => {
-    const tokens = await client.clientCredentialsGrant(confidential, { scope: 'api:read', resource: server.apiUrl });
+    const tokens = await client.clientCredentialsGrant(clients.confidential, { scope: 'api:read', resource: server.apiUrl });
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'ES256' });
     expect(decodeJwt(tokens.access_token)).toMatchObject({
       iss: server.issuer, aud: server.apiUrl, client_id: DEMO_CONFIDENTIAL.id, sub: DEMO_CONFIDENTIAL.id, scope: 'api:read',
@@ -33,7 +24,7 @@ describe('client_credentials', () => {
   });
 
   it('picks the resource server from the scope when the client names no resource', async () => {
-    const tokens = await client.clientCredentialsGrant(confidential, { scope: 'api:read api:write' });
+    const tokens = await client.clientCredentialsGrant(clients.confidential, { scope: 'api:read api:write' });
     expect(decodeJwt(tokens.access_token).aud).toBe(server.apiUrl);
     const response = await callApi('/protected/messages', tokens.access_token, {
       method: 'POST', body: JSON.stringify({ text: 'hello' }), headers: { 'content-type': 'application/json' },
@@ -42,7 +33,7 @@ describe('client_credentials', () => {
   });
 
   it('answers 403 insufficient_scope when the token lacks the route scope', async () => {
-    const tokens = await client.clientCredentialsGrant(confidential, { scope: 'api:read', resource: server.apiUrl });
+    const tokens = await client.clientCredentialsGrant(clients.confidential, { scope: 'api:read', resource: server.apiUrl });
     const response = await callApi('/protected/messages', tokens.access_token, {
       method: 'POST', body: JSON.stringify({ text: 'hello' }), headers: { 'content-type': 'application/json' },
     });
@@ -51,7 +42,7 @@ describe('client_credentials', () => {
   });
 
   it('refuses an unregistered resource with invalid_target', async () => {
-    await expect(client.clientCredentialsGrant(confidential, { scope: 'api:read', resource: 'https://elsewhere.example' }))
+    await expect(client.clientCredentialsGrant(clients.confidential, { scope: 'api:read', resource: 'https://elsewhere.example' }))
       .rejects.toMatchObject({ error: 'invalid_target' });
   });
 
@@ -84,10 +75,10 @@ describe('client_credentials', () => {
 
 describe('access tokens from the authorization-code flow', () => {
   it('is opaque without a resource, and a JWT for the protected API with one', async () => {
-    const plain = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    const plain = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
     expect(plain.tokens.access_token.split('.')).toHaveLength(1);
 
-    const { tokens } = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid api:read', resource: server.apiUrl });
+    const { tokens } = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid api:read', resource: server.apiUrl });
     const claims = decodeJwt(tokens.access_token);
     expect(claims).toMatchObject({ aud: server.apiUrl, scope: 'api:read', client_id: DEMO_CONFIDENTIAL.id });
     expect(claims.sub).toBe(tokens.claims()!.sub);
@@ -97,52 +88,52 @@ describe('access tokens from the authorization-code flow', () => {
 
 describe('refresh tokens', () => {
   it('rotate on every use; a reused one fails and revokes the whole grant', async () => {
-    const { tokens } = await signIn(publicClient, {
+    const { tokens } = await signIn(clients.public, {
       redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid offline_access api:read', resource: server.apiUrl, extra: { prompt: 'consent' },
     });
     const first = tokens.refresh_token!;
-    const rotated = await client.refreshTokenGrant(publicClient, first);
+    const rotated = await client.refreshTokenGrant(clients.public, first);
     expect(rotated.refresh_token).toBeTruthy();
     expect(rotated.refresh_token).not.toBe(first);
 
-    await expect(client.refreshTokenGrant(publicClient, first)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(clients.public, first)).rejects.toMatchObject({ error: 'invalid_grant' });
     // Reuse means theft: the legitimate holder's newer token dies with the grant.
-    await expect(client.refreshTokenGrant(publicClient, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(clients.public, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('are not issued without offline_access', async () => {
-    const { tokens } = await signIn(publicClient, { redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid' });
+    const { tokens } = await signIn(clients.public, { redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid' });
     expect(tokens.refresh_token).toBeUndefined();
   });
 });
 
 describe('authorization codes', () => {
   it('are single use: the second redemption fails with invalid_grant and revokes what the first issued', async () => {
-    const { tokens, result } = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
-    await expect(client.authorizationCodeGrant(confidential, result.callback, {
+    const { tokens, result } = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    await expect(client.authorizationCodeGrant(clients.confidential, result.callback, {
       pkceCodeVerifier: result.codeVerifier, expectedState: result.state, expectedNonce: result.nonce,
     })).rejects.toMatchObject({ error: 'invalid_grant' });
 
-    const introspection = await client.tokenIntrospection(confidential, tokens.access_token);
+    const introspection = await client.tokenIntrospection(clients.confidential, tokens.access_token);
     expect(introspection.active).toBe(false);
-    await expect(client.refreshTokenGrant(confidential, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(clients.confidential, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });
 
 describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
   it('tells a client about its own token, and revocation makes it inactive', async () => {
-    const { tokens } = await signIn(confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid profile' });
-    const active = await client.tokenIntrospection(confidential, tokens.access_token);
+    const { tokens } = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid profile' });
+    const active = await client.tokenIntrospection(clients.confidential, tokens.access_token);
     expect(active).toMatchObject({ active: true, client_id: DEMO_CONFIDENTIAL.id, sub: tokens.claims()!.sub, scope: 'openid profile' });
 
-    await client.tokenRevocation(confidential, tokens.access_token);
-    expect((await client.tokenIntrospection(confidential, tokens.access_token)).active).toBe(false);
-    await expect(client.fetchUserInfo(confidential, tokens.access_token, tokens.claims()!.sub)).rejects.toBeDefined();
+    await client.tokenRevocation(clients.confidential, tokens.access_token);
+    expect((await client.tokenIntrospection(clients.confidential, tokens.access_token)).active).toBe(false);
+    await expect(client.fetchUserInfo(clients.confidential, tokens.access_token, tokens.claims()!.sub)).rejects.toBeDefined();
   });
 
   it('does not tell a client about another client\'s token', async () => {
-    const { tokens } = await signIn(publicClient, { redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid' });
-    const response = await client.tokenIntrospection(confidential, tokens.access_token);
+    const { tokens } = await signIn(clients.public, { redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid' });
+    const response = await client.tokenIntrospection(clients.confidential, tokens.access_token);
     expect(response.active).toBe(false);
   });
 });
