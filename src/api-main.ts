@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { loadOrExit } from './config/load-or-exit.js';
+import { answerMalformedRequests } from './http/malformed-requests.js';
 import { createViews } from './http/views.js';
 import { createLogger } from './observability/logger.js';
 import { createRequestObserver } from './observability/request-observer.js';
@@ -18,7 +19,7 @@ const app = createApiApp({
   issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views,
   observer: createRequestObserver({ logger, server: 'api' }),
 });
-const server = createServer(app.callback());
+const server = answerMalformedRequests(createServer(app.callback()));
 server.headersTimeout = 10_000;
 server.requestTimeout = 30_000;
 server.listen(config.port, config.host);

@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { loadStaticConfig } from './config/static-config.js';
+import { answerMalformedRequests } from './http/malformed-requests.js';
 import { createViews } from './http/views.js';
 import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
@@ -32,7 +33,7 @@ import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
 import Koa from 'koa';
 
-/** Request line and headers together: larger requests get Node's bare 431 before any of our code runs. */
+/** Request line and headers together: larger requests get a 431 from answerMalformedRequests. */
 const MAX_HEADER_BYTES = 16 * 1024;
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -184,6 +185,7 @@ async function listen(server: Server, host: string, port: number, servers: Serve
   // Slowloris bounds: a client gets 10 s to send its headers and 30 s for the whole request.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  answerMalformedRequests(server);
   server.listen(port, host);
   await once(server, 'listening');
   servers.push(server);

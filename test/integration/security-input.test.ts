@@ -19,8 +19,8 @@ interface Case {
   status: number;
   /** The OAuth error code, for JSON answers. */
   error?: string;
-  /** Refused by Node's HTTP parser before any of our code runs: a bare status line, no body. */
-  bare?: boolean;
+  /** Refused by Node's HTTP parser before Koa runs: answered by answerMalformedRequests, JSON whatever was asked for. */
+  unparsed?: boolean;
 }
 
 /** A rejection that a client can act on: the expected 4xx, an OAuth error or our page, never internals. */
@@ -29,8 +29,14 @@ function expectClean(response: RawResponse, expected: Case, label: string) {
   const summary = `${label}: ${response.status} ${type} ${response.body.slice(0, 200)}`;
   if (response.status !== expected.status) throw new Error(`unexpected status: ${summary}`);
   expect(looksLikeStackTrace(response.body)).toBe(false);
-  if (expected.bare) {
-    expect(response.body).toBe('');
+  if (expected.unparsed && expected.method === 'HEAD') {
+    // No body for HEAD: a client would read it as the start of the next response.
+    expect([summary, response.body, response.headers['connection']]).toEqual([summary, '', 'close']);
+    return;
+  }
+  if (expected.unparsed) {
+    expect([summary, type, response.headers['connection']]).toEqual([summary, 'application/json; charset=utf-8', 'close']);
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(/\S/) });
     return;
   }
   if (response.status >= 300 && response.status < 400) {
@@ -47,9 +53,9 @@ function expectClean(response: RawResponse, expected: Case, label: string) {
   }
 }
 
-async function run(label: string, cases: Case[]) {
+async function run(label: string, cases: Case[], base = server.issuer) {
   for (const [index, c] of cases.entries()) {
-    const response = await rawRequest(`${server.issuer}${c.path}`, {
+    const response = await rawRequest(`${base}${c.path}`, {
       method: c.method ?? 'GET',
       path: c.path,
       headers: { ...(c.body !== undefined ? { 'content-length': String(Buffer.byteLength(c.body)) } : {}), ...c.headers },
@@ -73,9 +79,10 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
       { path: '/oauth/authorize?client_id=demo%00confidential&response_type=code', ...page, status: 400 },
       { path: `/oauth/authorize${valid.replace('state=state-123', 'state=a%00b')}`, ...page, status: 303 },
       { path: `/oauth/authorize?client_id=${'a'.repeat(8000)}`, ...page, status: 400 },
-      { path: `/oauth/authorize?client_id=${'a'.repeat(20_000)}`, status: 431, bare: true },
-      { path: '/oauth/authorize?client_id=\xff\xfe', ...page, status: 400, bare: true },
-      { path: '/oauth/authorize', headers: { accept: 'text/html', 'x-padding': 'y'.repeat(20_000) }, status: 431, bare: true },
+      { path: `/oauth/authorize?client_id=${'a'.repeat(20_000)}`, status: 431, unparsed: true },
+      { path: '/oauth/authorize?client_id=\xff\xfe', ...page, status: 400, unparsed: true },
+      { path: '/oauth/authorize', headers: { accept: 'text/html', 'x-padding': 'y'.repeat(20_000) }, status: 431, unparsed: true },
+      { method: 'HEAD', path: '/oauth/authorize', headers: { 'x-padding': 'y'.repeat(20_000) }, status: 431, unparsed: true },
       // Authorization requests are GETs only here: a POST finds no route, whatever its body.
       { method: 'POST', path: '/oauth/authorize', headers: { 'content-type': JSON_TYPE, accept: 'text/html' }, body: '{"client_id":"demo-confidential"}', status: 404 },
       { method: 'POST', path: '/oauth/authorize', headers: { 'content-type': FORM, accept: 'text/html' }, body: HUGE, status: 404 },
@@ -139,9 +146,16 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
       { path: '/oauth/userinfo', headers: { authorization: 'Basic !!!' }, status: 400, error: 'invalid_request' },
       { path: '/oauth/userinfo?access_token=abc', status: 400, error: 'invalid_request' },
       { path: '/oauth/userinfo?access_token=a&access_token=b', status: 400, error: 'invalid_request' },
-      { path: '/oauth/userinfo', headers: { authorization: 'Bearer a\u0001b' }, status: 400, bare: true },
+      { path: '/oauth/userinfo', headers: { authorization: 'Bearer a\u0001b' }, status: 400, unparsed: true },
       { method: 'POST', path: '/oauth/userinfo', headers: { 'content-type': JSON_TYPE }, body: '{"access_token":"x"}', status: 400, error: 'invalid_request' },
     ]);
+  });
+
+  it('the protected API', async () => {
+    await run('api', [
+      { path: '/protected', headers: { authorization: 'Bearer a\u0001b' }, status: 400, unparsed: true },
+      { path: '/protected', headers: { 'x-padding': 'y'.repeat(20_000) }, status: 431, unparsed: true },
+    ], server.apiUrl);
   });
 
   it('our login and consent forms, on a live interaction', async () => {
@@ -164,7 +178,7 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
       post(loginPath, 'csrf=%00&username=demo&password=demo', page, 403),
       post(`${loginPath}%ZZ`, `csrf=${csrf}&username=demo&password=demo`, page, 404),
       post('/interaction/%ZZ/login', `csrf=${csrf}`, page, 400),
-      { ...post('/interaction/\xff/login', `csrf=${csrf}`, page, 400), bare: true },
+      { ...post('/interaction/\xff/login', `csrf=${csrf}`, page, 400), unparsed: true },
       { path: '/interaction/%00', headers: page, status: 400 },
     ]);
 
