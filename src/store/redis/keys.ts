@@ -8,10 +8,12 @@
  *
  * - every script and command touches exactly one key, tagged with the id it is named by
  *   (`{<id>}`), except the account scripts, whose keys all share the `{accounts}` tag;
- * - an operation over several keys (upsert: record, then indexes; destroy: record, then
- *   indexes; revoke: member records, then the grant index) is a sequence of single-slot calls,
- *   ordered so that stopping half-way leaves at worst an index entry pointing at nothing,
- *   which readers ignore and which expires with the record it indexed.
+ * - an operation over several keys is made of single-slot calls, arranged so that stopping
+ *   half-way leaves at worst an index entry pointing at nothing, which readers ignore and which
+ *   expires with the record it indexed: upsert sends the record and its indexes together and
+ *   fails unless all were written (a token missing from its grant's index is never handed
+ *   out); destroy takes the record, then its indexes; revoke destroys the member records, then
+ *   the grant index.
  */
 export interface RedisKeys {
   /** HASH {payload: JSON, consumed?: epoch seconds} of one oidc-provider model instance. */

@@ -78,11 +78,13 @@ function createRecordOperations({ client, scripts, keys, guard }: RedisAdapterDe
     async upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
       const ttl = expiresIn && expiresIn > 0 ? Math.ceil(expiresIn) : 0;
       await guard.run(`${model}.upsert`, async () => {
-        await scripts('gatehouseUpsert', [keys.record(model, id)], [JSON.stringify(payload), ttl, payload.consumed ? String(payload.consumed) : '']);
-        // Indexes after the record: a failure in between leaves a record that is only
-        // missing from a lookup, never an index to a record that was not written.
+        // The record and its indexes are sent together (one round trip when they live on one
+        // node). The upsert fails if any write fails, so a token is never handed out unless it
+        // is in its grant's index; what a failed half leaves is an index to nothing, which
+        // readers and revocation skip and which expires with the record's TTL.
         const setIndex = (key: string) => (ttl > 0 ? client.set(key, id, 'EX', ttl) : client.set(key, id));
         await Promise.all([
+          scripts('gatehouseUpsert', [keys.record(model, id)], [JSON.stringify(payload), ttl, payload.consumed ? String(payload.consumed) : '']),
           payload.uid ? setIndex(keys.uidIndex(model, payload.uid)) : undefined,
           payload.userCode ? setIndex(keys.userCodeIndex(model, payload.userCode)) : undefined,
           payload.grantId && isGrantBound(model) ? scripts('gatehouseGrantIndexAdd', [keys.grantIndex(payload.grantId)], [grantMember(model, id), ttl]) : undefined,
