@@ -17,6 +17,7 @@ import { createRequestObserver } from './observability/request-observer.js';
 import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
 import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
+import { createCookieSigner } from './security/cookie-signer.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { rejectCrossSitePosts } from './security/cross-site-posts.js';
 import { createSecurityHeaders } from './security/headers.js';
@@ -54,7 +55,8 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   // Proxy trust belongs on the outer app: it decides ctx.ip (rate limits, logs) from X-Forwarded-For.
   app.proxy = deps.trustProxy;
-  app.keys = deps.cookieKeys;
+  // Signed cookies (ours and oidc-provider's, which runs on this app's context).
+  app.keys = createCookieSigner(deps.cookieKeys);
   // Errors are answered by the error handler; the app's own handler would print them.
   app.silent = true;
 
