@@ -1,10 +1,13 @@
 import type { AccountRecord, AccountRepository, SecondFactorRecord } from './account-repository.js';
 import { findRecoveryCode, generateRecoveryCodes } from './recovery-codes.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
 import { generateTotpSecret, matchTotp, otpauthUri } from './totp.js';
 
 /** Wrong codes in a row before checking pauses, and for how long (seconds). */
 export const MAX_FAILED_ATTEMPTS = 5;
 export const LOCK_SECONDS = 15 * 60;
+/** Compare-and-set attempts of one check before it gives up (503). */
+const MAX_WRITE_ATTEMPTS = 8;
 
 export type CodeCheck =
   | { ok: true; method: 'totp' | 'recovery_code'; recoveryCodesLeft: number }
@@ -29,8 +32,12 @@ export interface SecondFactorService {
 }
 
 /**
- * The authenticator-app second factor. Checks of one account run one at a time in this process
- * (read, compare, write back), so a code cannot be accepted twice by racing two requests here.
+ * The authenticator-app second factor. Every check reads the account, decides, and writes back
+ * with a compare-and-set (AccountRepository.replaceIf): when another request, here or on another
+ * server instance, changed the account in between, the write is refused and the check starts
+ * again from what that request left (so a code or recovery code is accepted once, and no wrong
+ * attempt goes uncounted, across any number of instances). Checks of one account also run one
+ * at a time in this process, so local races do not even retry.
  */
 export function createSecondFactorService(deps: {
   repository: AccountRepository;
@@ -53,8 +60,21 @@ export function createSecondFactorService(deps: {
     return run;
   };
 
-  const save = (account: AccountRecord, secondFactor: SecondFactorRecord | undefined) =>
-    repository.update({ ...account, secondFactor });
+  /**
+   * Read, decide, compare-and-set; again from a fresh read while someone else's write got in
+   * between. `decide` returns the answer and, when the account must change, its second factor.
+   */
+  const transact = async <T>(accountId: string, decide: (account: AccountRecord) => { result: T; secondFactor?: SecondFactorRecord }, absent: T): Promise<T> => {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const account = await repository.findById(accountId);
+      if (!account) return absent;
+      const decision = decide(account);
+      if (!('secondFactor' in decision)) return decision.result;
+      if (await repository.replaceIf(account, { ...account, secondFactor: decision.secondFactor })) return decision.result;
+    }
+    // Only a flood of concurrent checks of this one account gets here: fail closed, as storage trouble.
+    throw new StoreUnavailableError({ cause: new Error(`second factor of an account changed under ${MAX_WRITE_ATTEMPTS} writes in a row`) });
+  };
 
   return {
     isEnrolled: (account) => account.secondFactor !== undefined,
@@ -65,46 +85,45 @@ export function createSecondFactorService(deps: {
     },
     uriFor: (account, secret) => otpauthUri({ issuer: deps.issuer, accountName: account.username, secret }),
 
-    enrol: (accountId, secret, code) => serialized(accountId, async () => {
-      const account = await repository.findById(accountId);
-      if (!account) return undefined;
+    enrol: (accountId, secret, code) => serialized(accountId, () => {
       const step = matchTotp(secret, code, now());
-      if (step === undefined) return undefined;
+      if (step === undefined) return Promise.resolve(undefined);
       const { codes, hashes } = generateRecoveryCodes();
-      await save(account, {
-        totpSecret: secret,
-        enrolledAt: Math.floor(now() / 1000),
-        lastUsedStep: step,
-        recoveryCodeHashes: hashes,
-        failedAttempts: 0,
-      });
-      return { recoveryCodes: codes };
+      return transact(accountId, () => ({
+        result: { recoveryCodes: codes },
+        secondFactor: { totpSecret: secret, enrolledAt: Math.floor(now() / 1000), lastUsedStep: step, recoveryCodeHashes: hashes, failedAttempts: 0 },
+      }), undefined);
     }),
 
-    check: (accountId, code) => serialized(accountId, async (): Promise<CodeCheck> => {
-      const account = await repository.findById(accountId);
-      const factor = account?.secondFactor;
-      if (!account || !factor) return { ok: false, reason: 'not_enrolled' };
+    check: (accountId, code) => serialized(accountId, () => transact<CodeCheck>(accountId, (account) => {
+      const factor = account.secondFactor;
+      if (!factor) return { result: { ok: false, reason: 'not_enrolled' } };
       const nowSeconds = Math.floor(now() / 1000);
       if (factor.lockedUntil !== undefined && factor.lockedUntil > nowSeconds) {
-        return { ok: false, reason: 'locked', retryAfterSeconds: factor.lockedUntil - nowSeconds };
+        return { result: { ok: false, reason: 'locked', retryAfterSeconds: factor.lockedUntil - nowSeconds } };
       }
       const step = matchTotp(factor.totpSecret, code, now(), factor.lastUsedStep);
       if (step !== undefined) {
-        await save(account, { ...factor, lastUsedStep: step, failedAttempts: 0, lockedUntil: undefined });
-        return { ok: true, method: 'totp', recoveryCodesLeft: factor.recoveryCodeHashes.length };
+        return {
+          result: { ok: true, method: 'totp', recoveryCodesLeft: factor.recoveryCodeHashes.length },
+          secondFactor: { ...factor, lastUsedStep: step, failedAttempts: 0, lockedUntil: undefined },
+        };
       }
       const index = findRecoveryCode(code, factor.recoveryCodeHashes);
       if (index !== -1) {
         const recoveryCodeHashes = factor.recoveryCodeHashes.filter((_, i) => i !== index);
-        await save(account, { ...factor, recoveryCodeHashes, failedAttempts: 0, lockedUntil: undefined });
-        return { ok: true, method: 'recovery_code', recoveryCodesLeft: recoveryCodeHashes.length };
+        return {
+          result: { ok: true, method: 'recovery_code', recoveryCodesLeft: recoveryCodeHashes.length },
+          secondFactor: { ...factor, recoveryCodeHashes, failedAttempts: 0, lockedUntil: undefined },
+        };
       }
       const failedAttempts = factor.failedAttempts + 1;
       const locked = failedAttempts % MAX_FAILED_ATTEMPTS === 0;
-      await save(account, { ...factor, failedAttempts, lockedUntil: locked ? nowSeconds + LOCK_SECONDS : factor.lockedUntil });
-      return locked ? { ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS } : { ok: false, reason: 'wrong_code' };
-    }),
+      return {
+        result: locked ? { ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS } : { ok: false, reason: 'wrong_code' },
+        secondFactor: { ...factor, failedAttempts, lockedUntil: locked ? nowSeconds + LOCK_SECONDS : factor.lockedUntil },
+      };
+    }, { ok: false, reason: 'not_enrolled' })),
 
     reset: (accountId) => resetSecondFactor(repository, accountId),
   };

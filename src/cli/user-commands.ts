@@ -1,5 +1,6 @@
 import type { AccountRecord } from '../accounts/account-repository.js';
 import { normalizeUsername } from '../accounts/account-repository.js';
+import { resetSecondFactor } from '../accounts/second-factor.js';
 import type { CliContext } from './cli-context.js';
 import { CliError, UsageError, type CommandGroup, type CommandSpec } from './command.js';
 import { fields, isoTime, table } from './output.js';
@@ -88,9 +89,8 @@ export const userCommands: CommandGroup = {
       args: ['USERNAME'],
       async run(context, { args }) {
         const account = await requireUser(context, args[0]!);
-        if (!account.secondFactor) throw new CliError(`${account.username} has no second factor enrolled`);
+        if (!(await resetSecondFactor(context.store.accounts, account.id))) throw new CliError(`${account.username} has no second factor enrolled`);
         const { secondFactor: _removed, ...rest } = account;
-        await context.store.accounts.update(rest);
         context.print(describeUser(rest), `Removed the second factor of ${account.username}.`);
       },
     },

@@ -58,6 +58,33 @@ describe('the authenticator-app second factor', () => {
     expect(results.filter((result) => result.ok)).toHaveLength(1);
   });
 
+  describe('on two server instances sharing the store (each with its own process-local queue)', () => {
+    let other: SecondFactorService;
+    beforeEach(() => {
+      other = createSecondFactorService({ repository, issuer: 'Gatehouse', now: () => clock });
+    });
+
+    it('accepts a code on one of them only', async () => {
+      const { secret } = await enrolled();
+      const code = totpAt(secret, clock);
+      const results = await Promise.all([service.check(ACCOUNT.id, code), other.check(ACCOUNT.id, code), other.check(ACCOUNT.id, code)]);
+      expect(results.filter((result) => result.ok)).toHaveLength(1);
+    });
+
+    it('accepts a recovery code on one of them only', async () => {
+      const { recoveryCodes } = await enrolled();
+      const results = await Promise.all([service.check(ACCOUNT.id, recoveryCodes[3]!), other.check(ACCOUNT.id, recoveryCodes[3]!)]);
+      expect(results.filter((result) => result.ok)).toHaveLength(1);
+      expect((await repository.findById(ACCOUNT.id))!.secondFactor!.recoveryCodeHashes).toHaveLength(9);
+    });
+
+    it('counts every wrong code, wherever it was tried', async () => {
+      await enrolled();
+      await Promise.all([service.check(ACCOUNT.id, '000000'), other.check(ACCOUNT.id, '000001'), service.check(ACCOUNT.id, '000002')]);
+      expect((await repository.findById(ACCOUNT.id))!.secondFactor!.failedAttempts).toBe(3);
+    });
+  });
+
   it('accepts each recovery code once', async () => {
     const { recoveryCodes } = await enrolled();
     expect(await service.check(ACCOUNT.id, recoveryCodes[0]!)).toEqual({ ok: true, method: 'recovery_code', recoveryCodesLeft: 9 });
