@@ -91,8 +91,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     for (const user of staticConfig.seedUsers) {
       if (!(await store.accounts.findByUsername(user.username))) await accounts.create(user);
     }
-    const secondFactor = createSecondFactorService({ repository: store.accounts, issuer: new URL(config.issuer).hostname });
     const sealer = createKeySealer(secrets.keysEncryptionKeys);
+    const secondFactor = createSecondFactorService({ repository: store.accounts, sealer, issuer: new URL(config.issuer).hostname });
     await ensureKeySet({
       repository: store.keySet,
       sealer,

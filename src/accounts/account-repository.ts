@@ -12,13 +12,17 @@ export interface AccountRecord {
   readonly disabled?: boolean | undefined;
   /** Epoch seconds. */
   readonly createdAt: number;
-  /** Present once the user has enrolled an authenticator app; plain JSON like the rest of the record. */
+  /** Present once the user has enrolled an authenticator app; JSON like the rest of the record. */
   readonly secondFactor?: SecondFactorRecord | undefined;
 }
 
 /** An enrolled authenticator app (RFC 6238 TOTP) with its recovery codes and attempt counter. */
 export interface SecondFactorRecord {
-  /** Base32 shared secret. Authenticator apps need it as it is, so it cannot be stored hashed. */
+  /**
+   * The base32 shared secret, sealed with KEYS_ENCRYPTION_KEY (bound to the account id): apps need
+   * the secret itself, so it cannot be hashed, and a copy of the store alone does not reveal it.
+   * Records from before sealing hold it in clear; the next write seals it.
+   */
   readonly totpSecret: string;
   /** Epoch seconds. */
   readonly enrolledAt: number;

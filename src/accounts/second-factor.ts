@@ -1,3 +1,4 @@
+import type { KeySealer } from '../keys/key-encryption.js';
 import type { AccountRecord, AccountRepository, SecondFactorRecord } from './account-repository.js';
 import { findRecoveryCode, generateRecoveryCodes } from './recovery-codes.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
@@ -41,11 +42,20 @@ export interface SecondFactorService {
  */
 export function createSecondFactorService(deps: {
   repository: AccountRepository;
+  /** Seals TOTP secrets in the account record (KEYS_ENCRYPTION_KEY). */
+  sealer: KeySealer;
   /** What authenticator apps show above the code (the issuer's host name). */
   issuer: string;
   now?: () => number;
 }): SecondFactorService {
-  const { repository } = deps;
+  const { repository, sealer } = deps;
+  // The additional data binds a sealed secret to its account: copied onto another, it does not open.
+  const sealSecret = (accountId: string, secret: string) => sealer.seal(secret, `totp:${accountId}`);
+  // Base32 never contains '.', a sealed secret always does: records from before sealing still work.
+  const openSecret = (accountId: string, stored: string) => (stored.includes('.') ? sealer.open(stored, `totp:${accountId}`) : stored);
+  /** What to store: sealed by the current key (a clear or older-key secret is sealed anew on its next write). */
+  const resealed = (accountId: string, stored: string) =>
+    (stored.includes('.') && sealer.sealedWithCurrentKey(stored) ? stored : sealSecret(accountId, openSecret(accountId, stored)));
   const now = deps.now ?? Date.now;
   const queues = new Map<string, Promise<unknown>>();
 
@@ -91,7 +101,7 @@ export function createSecondFactorService(deps: {
       const { codes, hashes } = generateRecoveryCodes();
       return transact(accountId, () => ({
         result: { recoveryCodes: codes },
-        secondFactor: { totpSecret: secret, enrolledAt: Math.floor(now() / 1000), lastUsedStep: step, recoveryCodeHashes: hashes, failedAttempts: 0 },
+        secondFactor: { totpSecret: sealSecret(accountId, secret), enrolledAt: Math.floor(now() / 1000), lastUsedStep: step, recoveryCodeHashes: hashes, failedAttempts: 0 },
       }), undefined);
     }),
 
@@ -102,11 +112,12 @@ export function createSecondFactorService(deps: {
       if (factor.lockedUntil !== undefined && factor.lockedUntil > nowSeconds) {
         return { result: { ok: false, reason: 'locked', retryAfterSeconds: factor.lockedUntil - nowSeconds } };
       }
-      const step = matchTotp(factor.totpSecret, code, now(), factor.lastUsedStep);
+      const totpSecret = resealed(accountId, factor.totpSecret);
+      const step = matchTotp(openSecret(accountId, totpSecret), code, now(), factor.lastUsedStep);
       if (step !== undefined) {
         return {
           result: { ok: true, method: 'totp', recoveryCodesLeft: factor.recoveryCodeHashes.length },
-          secondFactor: { ...factor, lastUsedStep: step, failedAttempts: 0, lockedUntil: undefined },
+          secondFactor: { ...factor, totpSecret, lastUsedStep: step, failedAttempts: 0, lockedUntil: undefined },
         };
       }
       const index = findRecoveryCode(code, factor.recoveryCodeHashes);
@@ -114,14 +125,14 @@ export function createSecondFactorService(deps: {
         const recoveryCodeHashes = factor.recoveryCodeHashes.filter((_, i) => i !== index);
         return {
           result: { ok: true, method: 'recovery_code', recoveryCodesLeft: recoveryCodeHashes.length },
-          secondFactor: { ...factor, recoveryCodeHashes, failedAttempts: 0, lockedUntil: undefined },
+          secondFactor: { ...factor, totpSecret, recoveryCodeHashes, failedAttempts: 0, lockedUntil: undefined },
         };
       }
       const failedAttempts = factor.failedAttempts + 1;
       const locked = failedAttempts % MAX_FAILED_ATTEMPTS === 0;
       return {
         result: locked ? { ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS } : { ok: false, reason: 'wrong_code' },
-        secondFactor: { ...factor, failedAttempts, lockedUntil: locked ? nowSeconds + LOCK_SECONDS : factor.lockedUntil },
+        secondFactor: { ...factor, totpSecret, failedAttempts, lockedUntil: locked ? nowSeconds + LOCK_SECONDS : factor.lockedUntil },
       };
     }, { ok: false, reason: 'not_enrolled' })),
 

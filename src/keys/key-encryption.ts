@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * Seals private signing keys before they reach the store (AES-256-GCM, node:crypto).
+ * Seals secrets before they reach the store (AES-256-GCM, node:crypto): private signing keys,
+ * and the TOTP secrets of authenticator apps.
  *
  * Format: `v1.<key id>.<iv>.<ciphertext><tag>`, base64url parts. The key id (a hash prefix of the
  * encryption key) picks the decrypting key, so KEYS_ENCRYPTION_KEY can list a new key first and
@@ -10,6 +11,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  */
 export interface KeySealer {
   seal(plaintext: string, additionalData: string): string;
+  /** True when `sealed` was sealed by the current (first) key: false means it is due a re-seal. */
+  sealedWithCurrentKey(sealed: string): boolean;
   /** Throws KeyDecryptionError when no configured key opens it, or it was tampered with. */
   open(sealed: string, additionalData: string): string;
 }
@@ -43,6 +46,7 @@ export function createKeySealer(keys: readonly Buffer[]): KeySealer {
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
       return [VERSION, sealingId, iv.toString('base64url'), body.toString('base64url')].join('.');
     },
+    sealedWithCurrentKey: (sealed) => sealed.startsWith(`${VERSION}.${sealingId}.`),
     open(sealed, additionalData) {
       const [version, id, iv, body, ...rest] = sealed.split('.');
       if (version !== VERSION || !id || !iv || !body || rest.length > 0) throw new KeyDecryptionError('not a sealed key');

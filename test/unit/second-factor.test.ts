@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { AccountRecord } from '../../src/accounts/account-repository.js';
 import { createSecondFactorService, LOCK_SECONDS, MAX_FAILED_ATTEMPTS, resetSecondFactor, type SecondFactorService } from '../../src/accounts/second-factor.js';
 import { totpAt } from '../../src/accounts/totp.js';
+import { createKeySealer, type KeySealer } from '../../src/keys/key-encryption.js';
 import { createMemoryAccountRepository } from '../../src/store/memory/memory-account-repository.js';
 
 const ACCOUNT: AccountRecord = { id: 'u1', username: 'ada', passwordHash: 'x', createdAt: 0 };
@@ -9,12 +11,15 @@ const ACCOUNT: AccountRecord = { id: 'u1', username: 'ada', passwordHash: 'x', c
 let clock: number;
 let repository: ReturnType<typeof createMemoryAccountRepository>;
 let service: SecondFactorService;
+let sealer: KeySealer;
+const ENCRYPTION_KEY = randomBytes(32);
 
 beforeEach(async () => {
   clock = 1_700_000_000_000;
   repository = createMemoryAccountRepository();
   await repository.create(ACCOUNT);
-  service = createSecondFactorService({ repository, issuer: 'Gatehouse', now: () => clock });
+  sealer = createKeySealer([ENCRYPTION_KEY]);
+  service = createSecondFactorService({ repository, sealer, issuer: 'Gatehouse', now: () => clock });
 });
 
 async function enrolled(): Promise<{ secret: string; recoveryCodes: string[] }> {
@@ -25,7 +30,7 @@ async function enrolled(): Promise<{ secret: string; recoveryCodes: string[] }> 
 }
 
 describe('the authenticator-app second factor', () => {
-  it('enrols only with a right code for the new secret, and keeps the record plain JSON', async () => {
+  it('enrols only with a right code for the new secret, and keeps the record JSON without the secret or the recovery codes', async () => {
     const { secret, uri } = service.newSecret(ACCOUNT);
     expect(uri).toContain(`secret=${secret}`);
     const wrong = totpAt(secret, clock).replace(/\d$/, (digit) => String((Number(digit) + 1) % 10));
@@ -38,6 +43,34 @@ describe('the authenticator-app second factor', () => {
     expect(service.isEnrolled(stored)).toBe(true);
     expect(JSON.parse(JSON.stringify(stored))).toEqual(stored);
     expect(JSON.stringify(stored)).not.toContain(result!.recoveryCodes[0]);
+    expect(JSON.stringify(stored)).not.toContain(secret);
+  });
+
+  describe('the TOTP secret at rest (sealed with KEYS_ENCRYPTION_KEY)', () => {
+    it('a secret stored in clear before sealing still works, and is sealed by the next check', async () => {
+      const { secret } = await enrolled();
+      const account = (await repository.findById(ACCOUNT.id))!;
+      await repository.update({ ...account, secondFactor: { ...account.secondFactor!, totpSecret: secret } });
+      expect(await service.check(ACCOUNT.id, totpAt(secret, clock))).toMatchObject({ ok: true });
+      const stored = (await repository.findById(ACCOUNT.id))!.secondFactor!.totpSecret;
+      expect(stored).not.toContain(secret);
+      expect(sealer.open(stored, `totp:${ACCOUNT.id}`)).toBe(secret);
+    });
+
+    it('after KEYS_ENCRYPTION_KEY rotation (new key first, old one still listed) codes work and the secret is sealed anew', async () => {
+      const { secret } = await enrolled();
+      const rotated = createKeySealer([randomBytes(32), ENCRYPTION_KEY]);
+      const afterRotation = createSecondFactorService({ repository, sealer: rotated, issuer: 'Gatehouse', now: () => clock });
+      expect(await afterRotation.check(ACCOUNT.id, totpAt(secret, clock))).toMatchObject({ ok: true });
+      expect(rotated.sealedWithCurrentKey((await repository.findById(ACCOUNT.id))!.secondFactor!.totpSecret)).toBe(true);
+    });
+
+    it('a sealed secret copied onto another account does not open there', async () => {
+      const { secret } = await enrolled();
+      const victim = (await repository.findById(ACCOUNT.id))!;
+      await repository.create({ id: 'u2', username: 'eve', passwordHash: 'x', createdAt: 0, secondFactor: victim.secondFactor });
+      await expect(service.check('u2', totpAt(secret, clock))).rejects.toThrow(/failed authentication/);
+    });
   });
 
   it('accepts a code once: the enrolment code and a sign-in code cannot be used again', async () => {
@@ -61,7 +94,7 @@ describe('the authenticator-app second factor', () => {
   describe('on two server instances sharing the store (each with its own process-local queue)', () => {
     let other: SecondFactorService;
     beforeEach(() => {
-      other = createSecondFactorService({ repository, issuer: 'Gatehouse', now: () => clock });
+      other = createSecondFactorService({ repository, sealer, issuer: 'Gatehouse', now: () => clock });
     });
 
     it('accepts a code on one of them only', async () => {
