@@ -127,7 +127,7 @@ describe('the key set', () => {
   it('opens into a private JWKS in signing order, decrypting each key once', async () => {
     const record = { version: 2, ...(await rotateKeySet(await seeded(), options(T0, 0))).draft };
     let opened = 0;
-    const counting = { seal: sealer.seal, open: (sealed: string, aad: string) => { opened++; return sealer.open(sealed, aad); } };
+    const counting = { ...sealer, open: (sealed: string, aad: string) => { opened++; return sealer.open(sealed, aad); } };
     const open = createKeySetOpener(counting);
     const jwks = open(publishedKeys(record, T0 + 1));
     expect(jwks.keys.map((key) => key.kid)).toEqual(publishedKeys(record, T0 + 1).map((key) => key.kid));
