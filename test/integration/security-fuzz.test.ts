@@ -201,6 +201,8 @@ describe(`fuzzing (seed ${SEED}, ${COUNT} requests)`, () => {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
+    // A failure says what the server saw (a 503 names the storage failure in a warning).
+    if (failures.length > 0) process.stdout.write(`server warnings and errors:\n${server.logs.filter((line) => /"level":[456]0/.test(line)).slice(-10).join('\n')}\n`);
     expect(failures).toEqual([]);
     const answered = [...statuses.values()].reduce((sum, n) => sum + n, 0);
     expect(answered).toBeGreaterThan(COUNT * 0.95);

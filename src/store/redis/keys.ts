@@ -42,19 +42,35 @@ export interface RedisKeys {
   readonly prefix: string;
 }
 
+/**
+ * An id as it stands between the braces of a key. Ids can come from requests (a client_id in a
+ * Basic header, a token being revoked), so they may hold braces themselves: Redis Cluster would
+ * then hash another part of the key than the id, and ioredis and Redis disagree on keys such as
+ * `{}a}` (the request got a MOVED, answered as a storage failure). Braces and the escape
+ * character are percent-encoded; every id we generate (base64url, UUIDs) stays as it is.
+ */
+export function hashTag(id: string): string {
+  return /[{}%]/.test(id) ? id.replace(/[{}%]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`) : id;
+}
+
+/** The id a hashTag stands for. */
+export function fromHashTag(tag: string): string {
+  return tag.includes('%') ? tag.replace(/%(25|7B|7D)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : tag;
+}
+
 export function createRedisKeys(prefix: string): RedisKeys {
   return {
     prefix,
-    record: (model, id) => `${prefix}${model}:{${id}}`,
-    uidIndex: (model, uid) => `${prefix}${model}:uid:{${uid}}`,
-    userCodeIndex: (model, userCode) => `${prefix}${model}:user-code:{${userCode}}`,
-    grantIndex: (grantId) => `${prefix}grant-tokens:{${grantId}}`,
-    replay: (key) => `${prefix}replay:{${key}}`,
+    record: (model, id) => `${prefix}${model}:{${hashTag(id)}}`,
+    uidIndex: (model, uid) => `${prefix}${model}:uid:{${hashTag(uid)}}`,
+    userCodeIndex: (model, userCode) => `${prefix}${model}:user-code:{${hashTag(userCode)}}`,
+    grantIndex: (grantId) => `${prefix}grant-tokens:{${hashTag(grantId)}}`,
+    replay: (key) => `${prefix}replay:{${hashTag(key)}}`,
     accountsById: `${prefix}{accounts}:by-id`,
     accountsByUsername: `${prefix}{accounts}:by-username`,
     // The prefix is checked to hold no glob characters (redis-config.ts).
     recordPattern: (model) => `${prefix}${model}:{*}`,
-    recordId: (model, key) => key.slice(`${prefix}${model}:{`.length, -1),
+    recordId: (model, key) => fromHashTag(key.slice(`${prefix}${model}:{`.length, -1)),
     keySet: `${prefix}{key-set}`,
     resourceServers: `${prefix}{resource-servers}`,
   };
