@@ -7,7 +7,7 @@ import type { CodeCheck, SecondFactorService } from '../accounts/second-factor.j
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { CsrfTokens } from '../security/csrf.js';
-import { answerIfThrottled, type LoginThrottle } from '../security/login-throttle.js';
+import { answerIfThrottled, countFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { createAccountSessions, type AccountSession } from './account-session.js';
 import { qrCodeDataUrl } from './qr-code.js';
@@ -111,9 +111,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
     if (!account) {
       deps.logger.info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');
-      for (const scope of await deps.throttle.failed(attempt)) {
-        deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
-      }
+      await countFailedSignIn(ctx, attempt, { throttle: deps.throttle, logger: deps.logger });
       ctx.status = 401;
       return renderSignIn(ctx, { error: SIGN_IN_FAILED, username });
     }

@@ -12,7 +12,7 @@ import { isFirstParty } from '../provider/client-metadata.js';
 import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
 import type { CsrfTokens } from '../security/csrf.js';
-import { answerIfThrottled, type LoginThrottle } from '../security/login-throttle.js';
+import { answerIfThrottled, countFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { consentDetails } from './consent-details.js';
 import { FormRejectedError } from './form-rejected-error.js';
@@ -149,10 +149,8 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
       deps.loginMetrics?.failed();
       // No username in the log: people type their password into that field.
       deps.logger.info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
-      for (const scope of await deps.throttle.failed(attempt)) {
-        deps.loginMetrics?.lockedOut();
-        deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
-      }
+      const locked = await countFailedSignIn(ctx, attempt, { throttle: deps.throttle, logger: deps.logger });
+      for (let i = 0; i < locked.length; i++) deps.loginMetrics?.lockedOut();
       ctx.status = 401;
       return renderLogin(ctx, interaction, { failed: true, username });
     }

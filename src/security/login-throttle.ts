@@ -104,6 +104,16 @@ export async function answerIfThrottled(ctx: Context, attempt: LoginAttempt, ans
   return true;
 }
 
+/**
+ * The step after a wrong password on every sign-in form: counts the failure and logs each lock it
+ * set off (without the username). Returns the scopes it locked.
+ */
+export async function countFailedSignIn(ctx: Context, attempt: LoginAttempt, deps: { throttle: LoginThrottle; logger: Logger }): Promise<ThrottleScope[]> {
+  const locked = await deps.throttle.failed(attempt);
+  for (const scope of locked) deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
+  return locked;
+}
+
 /** Counters that cannot be read mean storage is down: answer 503, never sign in unthrottled. */
 async function guard<T>(work: Promise<T>): Promise<T> {
   try {
