@@ -1,7 +1,7 @@
 import type { KeySealer } from '../keys/key-encryption.js';
 import type { AccountRecord, AccountRepository, SecondFactorRecord } from './account-repository.js';
-import { findRecoveryCode, generateRecoveryCodes } from './recovery-codes.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
+import { findRecoveryCode, generateRecoveryCodes } from './recovery-codes.js';
 import { generateTotpSecret, matchTotp, otpauthUri } from './totp.js';
 
 /** Wrong codes in a row before checking pauses, and for how long (seconds). */
@@ -51,11 +51,16 @@ export function createSecondFactorService(deps: {
   const { repository, sealer } = deps;
   // The additional data binds a sealed secret to its account: copied onto another, it does not open.
   const sealSecret = (accountId: string, secret: string) => sealer.seal(secret, `totp:${accountId}`);
-  // Base32 never contains '.', a sealed secret always does: records from before sealing still work.
-  const openSecret = (accountId: string, stored: string) => (stored.includes('.') ? sealer.open(stored, `totp:${accountId}`) : stored);
-  /** What to store: sealed by the current key (a clear or older-key secret is sealed anew on its next write). */
-  const resealed = (accountId: string, stored: string) =>
-    (stored.includes('.') && sealer.sealedWithCurrentKey(stored) ? stored : sealSecret(accountId, openSecret(accountId, stored)));
+  /**
+   * The secret, and what to store for it: as stored when the current key sealed it; sealed anew
+   * when it is in clear (base32 never contains '.', a sealed secret always does: records from
+   * before sealing) or sealed by an older key.
+   */
+  const readSecret = (accountId: string, stored: string) => {
+    const sealed = stored.includes('.');
+    const secret = sealed ? sealer.open(stored, `totp:${accountId}`) : stored;
+    return { secret, toStore: sealed && sealer.sealedWithCurrentKey(stored) ? stored : sealSecret(accountId, secret) };
+  };
   const now = deps.now ?? Date.now;
   const queues = new Map<string, Promise<unknown>>();
 
@@ -112,8 +117,8 @@ export function createSecondFactorService(deps: {
       if (factor.lockedUntil !== undefined && factor.lockedUntil > nowSeconds) {
         return { result: { ok: false, reason: 'locked', retryAfterSeconds: factor.lockedUntil - nowSeconds } };
       }
-      const totpSecret = resealed(accountId, factor.totpSecret);
-      const step = matchTotp(openSecret(accountId, totpSecret), code, now(), factor.lastUsedStep);
+      const { secret, toStore: totpSecret } = readSecret(accountId, factor.totpSecret);
+      const step = matchTotp(secret, code, now(), factor.lastUsedStep);
       if (step !== undefined) {
         return {
           result: { ok: true, method: 'totp', recoveryCodesLeft: factor.recoveryCodeHashes.length },
