@@ -1,8 +1,7 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { loadOrExit } from './config/load-or-exit.js';
-import { answerMalformedRequests } from './http/malformed-requests.js';
+import { createHttpServer } from './http/http-server.js';
 import { createViews } from './http/views.js';
 import { createLogger } from './observability/logger.js';
 import { createRequestObserver } from './observability/request-observer.js';
@@ -19,9 +18,7 @@ const app = createApiApp({
   issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views,
   observer: createRequestObserver({ logger, server: 'api' }),
 });
-const server = answerMalformedRequests(createServer(app.callback()));
-server.headersTimeout = 10_000;
-server.requestTimeout = 30_000;
+const server = createHttpServer(app.callback());
 server.listen(config.port, config.host);
 await once(server, 'listening');
 logger.info({ audience: config.audience, jwksUri: config.jwksUri }, `protected API is up on ${config.host}:${config.port}`);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccountService } from './accounts/account-service.js';
@@ -9,7 +9,7 @@ import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { loadStaticConfig } from './config/static-config.js';
-import { answerMalformedRequests } from './http/malformed-requests.js';
+import { createHttpServer } from './http/http-server.js';
 import { createViews } from './http/views.js';
 import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
@@ -32,9 +32,6 @@ import { createRegistrationLimiter } from './security/registration-rate-limit.js
 import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
 import Koa from 'koa';
-
-/** Request line and headers together: larger requests get a 431 from answerMalformedRequests. */
-const MAX_HEADER_BYTES = 16 * 1024;
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -137,13 +134,13 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
     });
     const servers: Server[] = [];
-    const url = await listen(createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app.callback()), config.host, config.port, servers);
+    const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
 
     let metricsUrl: string | undefined;
     if (metricsSource && config.metrics.port !== undefined && options.metricsServer !== false) {
       const metricsApp = new Koa();
       metricsApp.use(createMetricsEndpoint(metricsSource));
-      metricsUrl = await listen(createServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
+      metricsUrl = await listen(createHttpServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
     }
 
     let apiUrl: string | undefined;
@@ -158,7 +155,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         trustProxy: config.trustProxy,
         observer: createRequestObserver({ logger, metrics, server: 'api' }),
       });
-      apiUrl = await listen(createServer({ maxHeaderSize: MAX_HEADER_BYTES }, api.callback()), config.api.host, config.api.port, servers);
+      apiUrl = await listen(createHttpServer(api.callback()), config.api.host, config.api.port, servers);
     }
 
     return {
@@ -182,10 +179,6 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
 }
 
 async function listen(server: Server, host: string, port: number, servers: Server[]): Promise<string> {
-  // Slowloris bounds: a client gets 10 s to send its headers and 30 s for the whole request.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  answerMalformedRequests(server);
   server.listen(port, host);
   await once(server, 'listening');
   servers.push(server);
