@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
+import { createAccessLog } from './access-log.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { routeName } from './route-name.js';
@@ -28,6 +29,7 @@ export function requestLog(ctx: Context | undefined, logger: Logger): Logger {
  * keyed by route name, never by raw path or query (they carry uids, state and codes).
  */
 export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics | undefined; server: 'as' | 'api' }): Middleware {
+  const accessLog = createAccessLog(deps.logger);
   return async function observeRequest(ctx, next) {
     const started = performance.now();
     const requestId = acceptRequestId(ctx.get('X-Request-Id'));
@@ -41,11 +43,12 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
       deps.metrics?.observeRequest(deps.server, ctx.method, route, ctx.status, seconds);
       // The client and grant type make this line the record of a token request too.
       const oidc = (ctx as { oidc?: { client?: { clientId?: string }; params?: Record<string, unknown> } }).oidc;
-      deps.logger.info({
+      const grantType = oidc?.params?.['grant_type'];
+      accessLog({
         reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
-        ...(oidc?.client?.clientId ? { client: oidc.client.clientId } : {}),
-        ...(typeof oidc?.params?.['grant_type'] === 'string' ? { grant_type: oidc.params['grant_type'] } : {}),
-      }, 'request');
+        client: oidc?.client?.clientId || undefined,
+        grantType: typeof grantType === 'string' ? grantType : undefined,
+      });
     }
   };
 }

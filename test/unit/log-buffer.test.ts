@@ -20,9 +20,10 @@ function runLoggingProcess(body: string, readDelayMs = 0): Promise<{ code: numbe
     child.stdout!.pause();
     setTimeout(() => child.stdout!.resume(), readDelayMs);
   }
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout })));
+  // Decoded once at the end: a chunk may end inside a multi-byte character.
+  const chunks: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout: Buffer.concat(chunks).toString('utf8') })));
 }
 
 const lineNumbers = (stdout: string) => stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { n: number }).n);
@@ -49,6 +50,20 @@ describe('log lines on stdout', () => {
     `, 1500);
     expect(code).toBe(0);
     expect(lineNumbers(stdout)).toEqual(Array.from({ length: 20000 }, (_, n) => n));
+  }, 30_000);
+
+  it('keep multi-byte characters whole when a full pipe takes part of a batch', async () => {
+    const { code, stdout } = await runLoggingProcess(`
+      process.stdout;
+      const logger = createLogger({ level: 'info' });
+      const padding = 'é✓😀'.repeat(60);
+      for (let n = 0; n < 20000; n++) logger.info({ n, padding }, 'line');
+      setTimeout(() => logger.flush(() => process.exit(0)), 100);
+    `, 1500);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { n: number; padding: string });
+    expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 20000 }, (_, n) => n));
+    expect(lines.every((line) => line.padding === 'é✓😀'.repeat(60))).toBe(true);
   }, 30_000);
 });
 
