@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { createLatencyHistogram, type HistogramSeries } from './latency-histogram.js';
 
 /** What the login route reports (lockouts come from the throttling that decides them). */
 export interface LoginMetrics {
@@ -38,10 +39,10 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
   const prefix = options.prefix ?? 'gatehouse_';
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const requests = new Histogram({
+  const requests = createLatencyHistogram({
     name: `${prefix}http_request_duration_seconds`,
     help: 'HTTP request latency by server, route name, method and status class',
-    labelNames: ['server', 'route', 'method', 'status'] as const,
+    labelNames: ['server', 'route', 'method', 'status'],
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
@@ -57,10 +58,10 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  const storeOps = new Histogram({
+  const storeOps = createLatencyHistogram({
     name: `${prefix}store_operation_duration_seconds`,
     help: 'Storage operation latency by operation and outcome',
-    labelNames: ['operation', 'outcome'] as const,
+    labelNames: ['operation', 'outcome'],
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
@@ -70,9 +71,10 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
     labelNames: ['operation'] as const,
     registers: [registry],
   });
-  // Labelled children by label values: looking a series up by its label object on every
-  // request showed in the CPU profile. Label values are bounded (route names), so is this map.
-  const requestSeries = new Map<string, { observe(value: number): void }>();
+  // Series by label values, looked up by one string. Label values are bounded (route names,
+  // store operation names), so are these maps.
+  const requestSeries = new Map<string, HistogramSeries>();
+  const storeSeries = new Map<string, HistogramSeries>();
   // Pre-create the login series so a dashboard shows 0 rather than nothing.
   for (const outcome of ['success', 'failure', 'lockout']) logins.inc({ outcome }, 0);
 
@@ -85,7 +87,10 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
     },
     store: {
       observe(operation, seconds, outcome) {
-        storeOps.observe({ operation, outcome }, seconds);
+        const key = `${operation} ${outcome}`;
+        let series = storeSeries.get(key);
+        if (!series) storeSeries.set(key, series = storeOps.labels({ operation, outcome }));
+        series.observe(seconds);
         if (outcome === 'error') storeErrors.inc({ operation });
       },
     },
