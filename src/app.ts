@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(createRequestObserver({ logger: deps.logger, metrics: deps.metrics, server: 'as' }));
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
-  app.use(createSecurityHeaders({ hsts: deps.issuer.startsWith('https:') }));
+  app.use(createSecurityHeaders({ hsts: deps.issuer.startsWith('https:'), providerPages: true }));
   app.use(notFound);
   // Routers only see requests for their own paths: a token request skips them all.
   app.use(onlyAt(HEALTH_PATHS, health.routes()));

@@ -27,6 +27,9 @@ export interface BearerAuthOptions {
 
 type Scheme = 'Bearer' | 'DPoP';
 
+// RFC 6750 §2.1: the token is a b64token.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 // RFC 9068 §4: reject any alg not expected; `none` and HMAC never verify here.
 const ALGORITHMS = ['ES256', 'RS256'];
 
@@ -40,6 +43,8 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
   const realm = options.realm ?? options.audience;
   const schemes: Scheme[] = options.dpop ? ['Bearer', 'DPoP'] : ['Bearer'];
 
+  const badCredentials = (ctx: Context) => challenge(ctx, 401, schemes, { realm, error: 'invalid_request', description: `Use the ${schemes.join(' or ')} authorization scheme` });
+
   return async function authenticate(ctx, next) {
     // RFC 6750 §2.3 allows the query string; RFC 9700 §4.3.2 says not to. We refuse it.
     if (ctx.query['access_token'] !== undefined || (ctx.request as { body?: Record<string, unknown> }).body?.['access_token'] !== undefined) {
@@ -47,18 +52,18 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     }
     const header = ctx.get('Authorization');
     if (!header) return challenge(ctx, 401, schemes, { realm });
-    const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
-    const scheme: Scheme | undefined = match ? schemes.find((name) => name.toLowerCase() === match[1]!.toLowerCase()) : undefined;
-    if (!match || !scheme) {
-      return challenge(ctx, 401, schemes, { realm, error: 'invalid_request', description: `Use the ${schemes.join(' or ')} authorization scheme` });
-    }
-    const accessToken = match[2]!;
+    const credentials = parseAuthorization(header);
+    const scheme = credentials ? schemes.find((name) => name.toLowerCase() === credentials.scheme) : undefined;
+    if (!credentials || !scheme) return badCredentials(ctx);
+    const accessToken = credentials.token;
     ctx.state['authScheme'] = scheme;
 
     // The signature and claims of these exact bytes verified before; the scheme and DPoP checks
-    // below still run on every request.
+    // below still run on every request. Only a token that is not cached has its syntax checked
+    // (one scan of it), and a token with bad syntax is never cached.
     let claims = options.cache?.get(accessToken);
     if (!claims) {
+      if (!B64TOKEN.test(accessToken)) return badCredentials(ctx);
       try {
         const { payload } = await jwtVerify<AccessTokenClaims>(accessToken, options.keys, {
           issuer: options.issuer,
@@ -103,14 +108,25 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
 
 /** Requires every listed scope (RFC 6750 §3.1 insufficient_scope). */
 export function requireScopes(...required: string[]): Middleware {
-  return async function checkScopes(ctx, next) {
-    const granted = new Set(String((ctx.state['token'] as AccessTokenClaims | undefined)?.scope ?? '').split(' '));
-    if (!required.every((scope) => granted.has(scope))) {
+  return function checkScopes(ctx, next) {
+    // Scopes are space-delimited (RFC 6749 §3.3): look each one up with its delimiters.
+    const granted = ` ${String((ctx.state['token'] as AccessTokenClaims | undefined)?.scope ?? '')} `;
+    if (!required.every((scope) => granted.includes(` ${scope} `))) {
       const scheme = (ctx.state['authScheme'] as Scheme | undefined) ?? 'Bearer';
-      return challenge(ctx, 403, [scheme], { error: 'insufficient_scope', description: `This needs the scope: ${required.join(' ')}`, scope: required.join(' ') });
+      challenge(ctx, 403, [scheme], { error: 'insufficient_scope', description: `This needs the scope: ${required.join(' ')}`, scope: required.join(' ') });
+      return Promise.resolve();
     }
-    await next();
+    return next();
   };
+}
+
+/** `<scheme> <credentials>` with the scheme in lower case (it is case-insensitive), or undefined. */
+function parseAuthorization(header: string): { scheme: string; token: string } | undefined {
+  const space = header.indexOf(' ');
+  if (space <= 0) return undefined;
+  let start = space + 1;
+  while (header.charCodeAt(start) === 32) start++;
+  return { scheme: header.slice(0, space).toLowerCase(), token: header.slice(start) };
 }
 
 interface ChallengeParams {

@@ -3,14 +3,25 @@ import type { Context, Middleware } from 'koa';
 /**
  * Headers every response carries: a strict CSP, no framing (clickjacking), no sniffing, no
  * referrer leaking codes or state, and HSTS when the issuer is https (production requires it).
+ * `providerPages`: the app serves oidc-provider's pages, which add their script's hash to our
+ * policy; the result is tidied on the way out. Apps without them skip that step.
  */
-export function createSecurityHeaders(deps: { hsts: boolean }): Middleware {
-  return async function securityHeaders(ctx, next) {
+export function createSecurityHeaders(deps: { hsts: boolean; providerPages?: boolean }): Middleware {
+  const setHeaders = (ctx: Context) => {
     ctx.set('Content-Security-Policy', PAGE_CSP);
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     if (deps.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  };
+  if (!deps.providerPages) {
+    return function securityHeaders(ctx, next) {
+      setHeaders(ctx);
+      return next();
+    };
+  }
+  return async function securityHeaders(ctx, next) {
+    setHeaders(ctx);
     await next();
     const csp = ctx.response.get('Content-Security-Policy');
     // 'none' next to a hash is ignored by browsers (CSP3 §2.3.1) but noisy: keep only the hash.

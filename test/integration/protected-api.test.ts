@@ -109,6 +109,38 @@ describe('the protected API', () => {
     expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
   });
 
+  it('takes the scheme in any letter case, with one or more spaces before the token (RFC 9110 §11.1)', async () => {
+    const valid = await token();
+    expect((await get('/protected', `bearer ${valid}`)).status).toBe(200);
+    expect((await get('/protected', `BEARER   ${valid}`)).status).toBe(200);
+  });
+
+  it.each([
+    ['another scheme', 'Basic dXNlcjpwYXNz'],
+    ['a scheme and no token', 'Bearer'],
+    ['a scheme and spaces', 'Bearer   '],
+    ['no space after the scheme', 'Bearertoken'],
+    ['a token that is not a b64token', 'Bearer to"ken'],
+  ])('answers 401 invalid_request, offering both schemes, for %s', async (_case, authorization) => {
+    const response = await get('/protected', authorization);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]*", error="invalid_request", .*DPoP realm=/);
+  });
+
+  it('takes only the exact token that verified: appended characters are checked anew', async () => {
+    const valid = await token();
+    expect((await get('/protected', `Bearer ${valid}`)).status).toBe(200);
+    await expectInvalidToken(await get('/protected', `Bearer ${valid}x`));
+    const withComma = await get('/protected', `Bearer ${valid},`);
+    expect(withComma.status).toBe(401);
+    expect(withComma.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
+  });
+
+  it('matches scopes whole: api:readonly does not grant api:read, a list that holds api:read does', async () => {
+    expect((await get('/protected', `Bearer ${await token({ claims: { scope: 'api:readonly' } })}`)).status).toBe(403);
+    expect((await get('/protected', `Bearer ${await token({ claims: { scope: 'openid api:read profile' } })}`)).status).toBe(200);
+  });
+
   it('answers 403 insufficient_scope when the scope is missing', async () => {
     const response = await get('/protected', `Bearer ${await token({ claims: { scope: 'other' } })}`);
     expect(response.status).toBe(403);
