@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { argon2Sync, randomBytes } from 'node:crypto';
 import { createPasswordHasher } from '../../src/accounts/password-hasher.js';
 
 const hasher = createPasswordHasher({ memoryKiB: 8192, passes: 1 });
@@ -24,6 +25,24 @@ describe('argon2id password hashing', () => {
   it('treats a malformed stored hash as a mismatch, not an error', async () => {
     await expect(hasher.verify('pw', 'plaintext')).resolves.toBe(false);
     await expect(hasher.verify('pw', '$argon2id$v=19$m=1,t=1,p=1$$')).resolves.toBe(false);
+    // Well-formed, but parameters argon2 refuses (memory below 8 KiB per lane).
+    await expect(hasher.verify('pw', '$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).resolves.toBe(false);
+  });
+
+  it('is RFC 9106 argon2id: hashes computed by node:crypto verify, and ours match its tags', async () => {
+    const b64 = (buffer: Buffer) => buffer.toString('base64').replace(/=+$/, '');
+    for (const [memory, passes] of [[8192, 1], [19456, 2]] as const) {
+      const password = `pässwörd-${memory}`;
+      const salt = randomBytes(16);
+      const tag = argon2Sync('argon2id', { message: password, nonce: salt, memory, passes, parallelism: 1, tagLength: 32 });
+      const stored = `$argon2id$v=19$m=${memory},t=${passes},p=1$${b64(salt)}$${b64(tag)}`;
+      await expect(hasher.verify(password, stored)).resolves.toBe(true);
+      await expect(hasher.verify(`${password}!`, stored)).resolves.toBe(false);
+    }
+    const ours = await hasher.hash('correct horse');
+    const [, , , , salt, tag] = ours.split('$') as [string, string, string, string, string, string];
+    const expected = argon2Sync('argon2id', { message: 'correct horse', nonce: Buffer.from(salt, 'base64'), memory: 8192, passes: 1, parallelism: 1, tagLength: 32 });
+    expect(tag).toBe(b64(expected));
   });
 
   it('spends a real verification on unknown accounts and always says no', async () => {
