@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { createAccessLog } from './access-log.js';
+import { createFlatLogLine } from './flat-log-line.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { routeName } from './route-name.js';
@@ -29,7 +29,7 @@ export function requestLog(ctx: Context | undefined, logger: Logger): Logger {
  * keyed by route name, never by raw path or query (they carry uids, state and codes).
  */
 export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics | undefined; server: 'as' | 'api' }): Middleware {
-  const accessLog = createAccessLog(deps.logger);
+  const logLine = createFlatLogLine(deps.logger);
   return async function observeRequest(ctx, next) {
     const started = performance.now();
     const requestId = acceptRequestId(ctx.get('X-Request-Id'));
@@ -44,11 +44,11 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
       // The client and grant type make this line the record of a token request too.
       const oidc = (ctx as { oidc?: { client?: { clientId?: string }; params?: Record<string, unknown> } }).oidc;
       const grantType = oidc?.params?.['grant_type'];
-      accessLog({
+      logLine({
         reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
         client: oidc?.client?.clientId || undefined,
-        grantType: typeof grantType === 'string' ? grantType : undefined,
-      });
+        grant_type: typeof grantType === 'string' ? grantType : undefined,
+      }, 'request');
     }
   };
 }

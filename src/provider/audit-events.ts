@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { createFlatLogLine } from '../observability/flat-log-line.js';
 import type { Logger } from '../observability/logger.js';
 
 /** The token models whose life we audit (authorization codes included: they are credentials too). */
@@ -31,12 +32,14 @@ const describe = (token: TokenLike) => ({
 export function auditProviderEvents(provider: Provider, logger: Logger): void {
   // The typings declare one overload per event name; names built in a loop need the plain EventEmitter form.
   const on = provider.on.bind(provider) as (event: string, listener: (...args: never[]) => void) => unknown;
+  // One of these lines comes with nearly every token request: the flat writer, not pino's general path.
+  const logLine = createFlatLogLine(logger);
   for (const model of TOKEN_MODELS) {
     // `saved`: stored (opaque); `issued`: handed out without storage (JWT access tokens).
-    on(`${model}.saved`, (token: TokenLike) => logger.info({ event: 'token.issued', ...describe(token) }, 'token issued'));
-    on(`${model}.issued`, (token: TokenLike) => logger.info({ event: 'token.issued', ...describe(token) }, 'token issued'));
-    on(`${model}.consumed`, (token: TokenLike) => logger.info({ event: 'token.consumed', ...describe(token) }, 'token used up'));
-    on(`${model}.destroyed`, (token: TokenLike) => logger.info({ event: 'token.revoked', ...describe(token) }, 'token revoked'));
+    on(`${model}.saved`, (token: TokenLike) => logLine({ event: 'token.issued', ...describe(token) }, 'token issued'));
+    on(`${model}.issued`, (token: TokenLike) => logLine({ event: 'token.issued', ...describe(token) }, 'token issued'));
+    on(`${model}.consumed`, (token: TokenLike) => logLine({ event: 'token.consumed', ...describe(token) }, 'token used up'));
+    on(`${model}.destroyed`, (token: TokenLike) => logLine({ event: 'token.revoked', ...describe(token) }, 'token revoked'));
   }
   const clientEvent = (name: string, event: string) => on(name, (ctx: KoaContextWithOIDC, client?: { clientId: string }) => {
     logger.info({ event, clientId: client?.clientId ?? ctx.oidc.client?.clientId }, event.replace('.', ' '));

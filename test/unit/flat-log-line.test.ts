@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
+import { createFlatLogLine } from '../../src/observability/flat-log-line.js';
+import { createLogger, REDACTED } from '../../src/observability/logger.js';
+
+function capture(level = 'info') {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { logger: createLogger({ level, destination }), lines };
+}
+
+const flushed = () => new Promise((resolve) => setImmediate(resolve));
+// Lines written in different milliseconds differ only in their time.
+const withoutTime = (line: string) => line.replace(/,"time":"[^"]+"/, '');
+
+describe('a flat log line (the access line, the token audit line)', () => {
+  it('is the line pino writes for the same fields, with the logger\'s bindings', async () => {
+    const { logger, lines } = capture();
+    const worker = logger.child({ worker: 2 });
+    const fields = { reqId: 'r-1', method: 'POST', route: 'token', status: 200, ms: 1.5, client: 'app', grant_type: 'client_credentials', cached: false };
+    createFlatLogLine(worker)(fields, 'request');
+    worker.info(fields, 'request');
+    await flushed();
+    expect(lines).toHaveLength(2);
+    expect(withoutTime(lines[0]!)).toBe(withoutTime(lines[1]!));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, service: 'gatehouse', worker: 2, reqId: 'r-1', client: 'app', grant_type: 'client_credentials', msg: 'request' });
+    expect(JSON.parse(lines[0]!).time).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('leaves out undefined fields, as pino does', async () => {
+    const { logger, lines } = capture();
+    createFlatLogLine(logger)({ event: 'token.issued', kind: 'ClientCredentials', accountId: undefined, scope: 'api:read' }, 'token issued');
+    await flushed();
+    expect(Object.keys(JSON.parse(lines[0]!))).toEqual(['level', 'time', 'service', 'pid', 'event', 'kind', 'scope', 'msg']);
+  });
+
+  it('escapes values that hold quotes, backslashes or line breaks: one line, valid JSON', async () => {
+    const { logger, lines } = capture();
+    const client = 'a"b\\c\n{"level":60}';
+    createFlatLogLine(logger)({ reqId: 'r-3', client }, 'a "quoted" message');
+    await flushed();
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, client, msg: 'a "quoted" message' });
+  });
+
+  it('redacts as every other line does when a field has a secret name, in any case', async () => {
+    const { logger, lines } = capture();
+    const logLine = createFlatLogLine(logger);
+    logLine({ event: 'oops', Access_Token: 'at-value' }, 'a careless line');
+    logLine({ event: 'oops', refresh_token: 'rt-value' }, 'another');
+    await flushed();
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/at-value|rt-value/);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ Access_Token: REDACTED });
+  });
+
+  it('sends a value that is not plain through the redaction too', async () => {
+    const { logger, lines } = capture();
+    createFlatLogLine(logger)({ event: 'oops', scope: { code: 'the-code' } as unknown as string }, 'not flat after all');
+    await flushed();
+    expect(lines[0]).not.toContain('the-code');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ scope: { code: REDACTED } });
+  });
+
+  it('writes nothing when the level is above info, and follows a level changed at run time', async () => {
+    const { logger, lines } = capture('warn');
+    const logLine = createFlatLogLine(logger);
+    logLine({ reqId: 'r-4' }, 'request');
+    logger.level = 'info';
+    logLine({ reqId: 'r-5' }, 'request');
+    await flushed();
+    expect(lines.map((line) => JSON.parse(line).reqId)).toEqual(['r-5']);
+  });
+});
