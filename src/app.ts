@@ -115,8 +115,8 @@ export function createApp(deps: AppDeps): Koa {
 function authorizationServerMetadataAlias(basePath: string): Koa.Middleware {
   const alias = `/.well-known/oauth-authorization-server${basePath}`;
   const target = `${basePath}/.well-known/openid-configuration`;
-  return async function metadataAlias(ctx, next) {
+  return function metadataAlias(ctx, next) {
     if (ctx.path === alias) ctx.path = target;
-    await next();
+    return next();
   };
 }

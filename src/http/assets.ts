@@ -13,11 +13,12 @@ export function createAssetsMiddleware(deps: { assetsDir: string; mountPath: str
     const extension = file.slice(file.lastIndexOf('.'));
     return [`${deps.mountPath}/${file}`, { body: readFileSync(join(deps.assetsDir, file)), type: TYPES[extension] ?? 'application/octet-stream' }];
   }));
-  return async function serveAsset(ctx, next) {
+  return function serveAsset(ctx, next) {
     const file = ctx.method === 'GET' || ctx.method === 'HEAD' ? files.get(ctx.path) : undefined;
     if (!file) return next();
     ctx.type = file.type;
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = file.body;
+    return Promise.resolve();
   };
 }

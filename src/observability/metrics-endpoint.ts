@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Registry } from 'prom-client';
 
 /** Where /metrics text comes from: this process's registry, or the cluster's aggregate. */
@@ -13,8 +13,7 @@ export function registrySource(registry: Registry): MetricsSource {
 
 /** GET /metrics in Prometheus text format. Never cached. */
 export function createMetricsEndpoint(source: MetricsSource, path = '/metrics'): Middleware {
-  return async function serveMetrics(ctx, next) {
-    if (ctx.path !== path) return next();
+  const serve = async (ctx: Context) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('Allow', 'GET, HEAD');
@@ -23,5 +22,9 @@ export function createMetricsEndpoint(source: MetricsSource, path = '/metrics'):
     ctx.set('Cache-Control', 'no-store');
     ctx.type = source.contentType;
     ctx.body = await source.text();
+  };
+  // Every other request passes by without an async frame of its own.
+  return function serveMetrics(ctx, next) {
+    return ctx.path === path ? serve(ctx) : next();
   };
 }

@@ -12,11 +12,11 @@ const OWN = new Set(['same-origin', 'none']);
  * `Origin: null` on our own form posts.)
  */
 export function rejectCrossSitePosts(isForm: (path: string) => boolean): Middleware {
-  return async function crossSitePosts(ctx, next) {
+  return function crossSitePosts(ctx, next) {
     const site = ctx.get('Sec-Fetch-Site');
     if (ctx.method === 'POST' && site && !OWN.has(site) && isForm(ctx.path)) {
       ctx.throw(403, 'This form was not sent from our page. Go back and try again.');
     }
-    await next();
+    return next();
   };
 }

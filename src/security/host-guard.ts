@@ -13,10 +13,10 @@ export function createHostGuard(app: Koa, issuer: string): Koa.Middleware {
   const { host, protocol } = new URL(issuer);
   const scheme = protocol.slice(0, -1);
   Object.defineProperty(app.request, 'protocol', { get: () => scheme, configurable: true });
-  return async function pinHost(ctx, next) {
+  return function pinHost(ctx, next) {
     ctx.req.headers.host = host;
     delete ctx.req.headers['x-forwarded-host'];
     delete ctx.req.headers['x-forwarded-proto'];
-    await next();
+    return next();
   };
 }

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../observability/logger.js';
@@ -30,8 +30,12 @@ export function createRegistrationLimiter(limit: RegistrationLimit, redis?: { cl
  */
 export function createRegistrationRateLimit(deps: { limiter: RateLimiterAbstract; path: string; logger: Logger }): Middleware {
   const { limiter, path, logger } = deps;
-  return async function limitRegistration(ctx, next) {
-    if (ctx.path !== path && !ctx.path.startsWith(`${path}/`)) return next();
+  // Every other request passes by without an async frame of its own.
+  return function limitRegistration(ctx, next) {
+    return ctx.path === path || ctx.path.startsWith(`${path}/`) ? limit(ctx, next) : next();
+  };
+
+  async function limit(ctx: Context, next: Next): Promise<unknown> {
     try {
       await limiter.consume(ctx.ip);
     } catch (rejection) {
@@ -51,5 +55,5 @@ export function createRegistrationRateLimit(deps: { limiter: RateLimiterAbstract
       return undefined;
     }
     return next();
-  };
+  }
 }
