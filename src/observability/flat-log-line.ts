@@ -38,7 +38,8 @@ export function createFlatLogLine(logger: Logger): (fields: FlatFields, msg: str
       if (value === undefined) continue;
       // A secret name, or a value that is not plain after all (these fields come from other
       // libraries' objects too): pino's path, with the redaction formatter.
-      if (!isPlain(name) || (typeof value === 'object' && value !== null)) {
+      const type = typeof value;
+      if (!isPlain(name) || (type !== 'string' && type !== 'number' && type !== 'boolean')) {
         logger.info(fields, msg);
         return;
       }

@@ -59,12 +59,16 @@ describe('a flat log line (the access line, the token audit line)', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ Access_Token: REDACTED });
   });
 
-  it('sends a value that is not plain through the redaction too', async () => {
+  it('sends a value that is not plain through pino\'s path: redacted, and valid JSON whatever it is', async () => {
     const { logger, lines } = capture();
-    createFlatLogLine(logger)({ event: 'oops', scope: { code: 'the-code' } as unknown as string }, 'not flat after all');
+    const logLine = createFlatLogLine(logger);
+    logLine({ event: 'oops', scope: { code: 'the-code' } as unknown as string }, 'not flat after all');
+    logLine({ event: 'odd', kind: (() => 1) as unknown as string, grantId: null as unknown as string }, 'odd values');
     await flushed();
+    expect(lines).toHaveLength(2);
     expect(lines[0]).not.toContain('the-code');
     expect(JSON.parse(lines[0]!)).toMatchObject({ scope: { code: REDACTED } });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ event: 'odd', grantId: null });
   });
 
   it('writes nothing when the level is above info, and follows a level changed at run time', async () => {
