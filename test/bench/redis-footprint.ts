@@ -1,17 +1,18 @@
 import { Redis } from 'ioredis';
 
 /**
- * Redis memory per stored record: used_memory before and after `count` operations that each
- * store one more record set (a client_credentials token, or a whole flow's session, grant,
- * code, access and refresh tokens), divided by `count`.
+ * Redis memory per stored record: `count` operations that each store one more record set (a
+ * client_credentials token, or a whole flow's session, grant, code, access and refresh tokens),
+ * then MEMORY USAGE (key name, value and Redis's per-key overhead) of every key that is new
+ * afterwards, divided by `count`. Not used_memory before and after: keys that expire or are
+ * deleted meanwhile (used codes, earlier scenarios' records) made that delta meaningless, even
+ * negative.
  */
 export async function bytesPerOperation(redisUrl: string, count: number, operation: () => Promise<unknown>, concurrency = 8): Promise<{ count: number; bytesPerOperation: number; keysPerOperation: number }> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
-    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
-    const beforeBytes = await usedMemory();
-    const beforeKeys = await redis.dbsize();
+    const before = await allKeys(redis);
     let next = 0;
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < count) {
@@ -19,12 +20,28 @@ export async function bytesPerOperation(redisUrl: string, count: number, operati
         await operation();
       }
     }));
-    const afterBytes = await usedMemory();
-    const afterKeys = await redis.dbsize();
-    return { count, bytesPerOperation: Math.round((afterBytes - beforeBytes) / count), keysPerOperation: Math.round(((afterKeys - beforeKeys) / count) * 10) / 10 };
+    const added = [...await allKeys(redis)].filter((key) => !before.has(key));
+    let bytes = 0;
+    for (let i = 0; i < added.length; i += 500) {
+      const pipeline = redis.pipeline();
+      for (const key of added.slice(i, i + 500)) pipeline.memory('USAGE', key);
+      for (const [, usage] of (await pipeline.exec()) ?? []) bytes += Number(usage ?? 0);
+    }
+    return { count, bytesPerOperation: Math.round(bytes / count), keysPerOperation: Math.round((added.length / count) * 10) / 10 };
   } finally {
     redis.disconnect();
   }
+}
+
+async function allKeys(redis: Redis): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'COUNT', 1000);
+    for (const key of batch) keys.add(key);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
 }
 
 export interface KeyKindUsage {

@@ -282,8 +282,8 @@ function storesToRun(requested: BenchOptions['store'], notes: string[]): StoreKi
 }
 
 /**
- * What ours stores in Redis: used_memory growth per client_credentials token and per whole
- * flow, and MEMORY USAGE per key kind over everything the scenarios left behind.
+ * What ours stores in Redis: the keys a client_credentials token and a whole flow leave behind,
+ * and MEMORY USAGE per key kind over everything the scenarios left behind.
  */
 async function measureRedisFootprint(redisUrl: string, ours: Target, quick: boolean): Promise<BenchReport['redis']> {
   const endpoints = await discover(ours.issuer!);
