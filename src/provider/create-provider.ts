@@ -1,4 +1,5 @@
 import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { createCookieSigner } from '../security/cookie-signer.js';
 import { ConfigError } from '../config/config-error.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { accountClaims, CLAIMS_BY_SCOPE } from '../accounts/claims.js';
@@ -69,7 +70,10 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     ...withDefined({ fetch: developmentLoopbackFetch(deps.env) }),
     jwks: deps.secrets.signingKeys as Configuration['jwks'],
     cookies: {
-      keys: deps.secrets.cookieKeys,
+      // One signer with its keys prepared once, instead of a Keygrip per request: oidc-provider's
+      // own contexts (interactionDetails, interactionResult) sign and check with it. The host
+      // app has a signer of the same keys (app.ts), for requests that run on its context.
+      keys: createCookieSigner(deps.secrets.cookieKeys) as unknown as NonNullable<Configuration['cookies']>['keys'],
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
