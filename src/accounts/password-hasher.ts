@@ -37,14 +37,12 @@ export function deriveArgon2id(password: string, salt: Buffer, memoryKiB: number
  * without invalidating existing hashes.
  */
 export function createPasswordHasher(params: PasswordHashParams): PasswordHasher {
-  const derive = deriveArgon2id;
-
   let dummy: Promise<string> | undefined;
 
   const hasher: PasswordHasher = {
     async hash(password) {
       const salt = randomBytes(16);
-      const tag = await derive(password, salt, params.memoryKiB, params.passes, 1);
+      const tag = await deriveArgon2id(password, salt, params.memoryKiB, params.passes, 1);
       return `$argon2id$v=19$m=${params.memoryKiB},t=${params.passes},p=1$${b64(salt)}$${b64(tag)}`;
     },
     async verify(password, stored) {
@@ -53,7 +51,7 @@ export function createPasswordHasher(params: PasswordHashParams): PasswordHasher
       const [, m, t, p, salt, expected] = match as unknown as [string, string, string, string, string, string];
       const expectedTag = Buffer.from(expected, 'base64');
       // Parameters the hash function refuses (a hand-edited record) are a malformed hash too.
-      const tag = await derive(password, Buffer.from(salt, 'base64'), Number(m), Number(t), Number(p)).catch(() => undefined);
+      const tag = await deriveArgon2id(password, Buffer.from(salt, 'base64'), Number(m), Number(t), Number(p)).catch(() => undefined);
       if (!tag) return false;
       return tag.length === expectedTag.length && timingSafeEqual(tag, expectedTag);
     },
