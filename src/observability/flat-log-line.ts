@@ -1,12 +1,14 @@
 import { pino } from 'pino';
 import { SECRET_FIELDS, type Logger } from './logger.js';
+import { secretNameCheck } from './redact.js';
 
 /** A log line's fields: flat, plain values. Undefined ones are left out, as pino leaves them out. */
 export type FlatFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
 // pino's exported symbols for the logger's serialized bindings, its destination and its clock.
 const { chindingsSym, streamSym, timeSym } = pino.symbols as Record<'chindingsSym' | 'streamSym' | 'timeSym', symbol>;
-const SECRET = new Set(SECRET_FIELDS.map((field) => field.toLowerCase()));
+// A name JSON needs no escaping for.
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Writes an info line of flat fields exactly as `logger.info(fields, msg)` would: same level,
@@ -18,16 +20,17 @@ const SECRET = new Set(SECRET_FIELDS.map((field) => field.toLowerCase()));
 export function createFlatLogLine(logger: Logger): (fields: FlatFields, msg: string) => void {
   const internals = logger as unknown as Record<symbol, unknown>;
   const level = logger.levels.values['info']!;
-  const plainNames = new Map<string, boolean>();
+  // The redactor's own rule (redact.ts): a secret name here is one there. Only plain names, which
+  // are also not secret, are remembered, so the regex runs once per name.
+  const isSecret = secretNameCheck(SECRET_FIELDS);
+  const plainNames = new Set<string>();
   const isPlain = (name: string) => {
-    let plain = plainNames.get(name);
-    if (plain === undefined) {
-      plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !SECRET.has(name.toLowerCase());
-      // Names come from our code; the bound only guards against a caller that builds them.
-      if (plainNames.size >= 1000) plainNames.clear();
-      plainNames.set(name, plain);
-    }
-    return plain;
+    if (plainNames.has(name)) return true;
+    if (isSecret(name) || !PLAIN_NAME.test(name)) return false;
+    // Names come from our code; the bound only guards against a caller that builds them.
+    if (plainNames.size >= 1000) plainNames.clear();
+    plainNames.add(name);
+    return true;
   };
 
   return (fields, msg) => {

@@ -12,20 +12,7 @@ const MAX_DEPTH = 10;
  * and those dominated our CPU profile under load.
  */
 export function createRedactor(fields: readonly string[], censor: string): <T>(value: T) => T {
-  const secret = new Set(fields.map((field) => field.toLowerCase()));
-  // Whether a property name is secret, by the name as written: log lines repeat a few dozen
-  // names, and lower-casing each one on every line showed in the access log's cost.
-  const known = new Map<string, boolean>();
-  const isSecret = (key: string) => {
-    let answer = known.get(key);
-    if (answer === undefined) {
-      answer = secret.has(key.toLowerCase());
-      // Names come from our code and the libraries' objects; a bound keeps odd ones from growing it.
-      if (known.size >= 10_000) known.clear();
-      known.set(key, answer);
-    }
-    return answer;
-  };
+  const isSecret = secretNameCheck(fields);
 
   const visit = (value: unknown, depth: number, seen: WeakSet<object>): unknown => {
     if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || ArrayBuffer.isView(value)) return value;
@@ -62,6 +49,26 @@ export function createRedactor(fields: readonly string[], censor: string): <T>(v
   };
 
   return <T>(value: T) => (value !== null && typeof value === 'object' && isFlatAndClean(value) ? value : visit(value, 0, new WeakSet()) as T);
+}
+
+/**
+ * Whether a property name is one of `fields`, in any letter case. Answers are kept by the name as
+ * written: log lines repeat a few dozen names, and lower-casing each one on every line showed in
+ * the access log's cost.
+ */
+export function secretNameCheck(fields: readonly string[]): (name: string) => boolean {
+  const secret = new Set(fields.map((field) => field.toLowerCase()));
+  const known = new Map<string, boolean>();
+  return (name) => {
+    let answer = known.get(name);
+    if (answer === undefined) {
+      answer = secret.has(name.toLowerCase());
+      // Names come from our code and the libraries' objects; a bound keeps odd ones from growing it.
+      if (known.size >= 10_000) known.clear();
+      known.set(name, answer);
+    }
+    return answer;
+  };
 }
 
 /**
