@@ -1,10 +1,9 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { Writable } from 'node:stream';
 import { createDemoApp } from '../../src/demo/create-demo-app.js';
 import { loadDemoConfig } from '../../src/demo/demo-config.js';
 import { createRelyingParty } from '../../src/demo/relying-party.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { captureLogs } from './capture-logs.js';
 import { freePort } from './free-port.js';
 
 export interface TestDemo {
@@ -27,14 +26,7 @@ export async function startTestDemo(gatehouse: { issuer: string; apiUrl: string 
     LOG_LEVEL: 'debug',
     ...env,
   });
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      callback();
-    },
-  });
-  const logger = createLogger({ level: config.logLevel, destination });
+  const { lines: logs, logger } = captureLogs(config.logLevel);
   const server = createServer(createDemoApp({ config, relyingParty: createRelyingParty(config, logger), logger }).callback());
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');

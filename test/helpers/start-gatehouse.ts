@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startGatehouse } from '../../src/server.js';
+import { logSink } from './capture-logs.js';
 import { freePort } from './free-port.js';
 
 export interface TestGatehouse {
@@ -46,13 +46,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}): Prom
     ...env,
   };
   const config = loadConfig(configuredEnv);
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      logs.push(...String(chunk).split('\n').filter(Boolean));
-      callback();
-    },
-  });
+  const { lines: logs, destination } = logSink();
   const running = await startGatehouse(config, createLogger({ level: config.logLevel, destination }));
   const topology = config.redis?.topology.kind;
   return {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { Writable } from 'node:stream';
 import { createFlatLogLine } from '../../src/observability/flat-log-line.js';
-import { createLogger, REDACTED } from '../../src/observability/logger.js';
+import { REDACTED } from '../../src/observability/logger.js';
+import { captureLogs } from '../helpers/capture-logs.js';
 
-function capture(level = 'info') {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      callback();
-    },
-  });
-  return { logger: createLogger({ level, destination }), lines };
-}
+const capture = (level = 'info') => captureLogs(level);
 
 const flushed = () => new Promise((resolve) => setImmediate(resolve));
 // Lines written in different milliseconds differ only in their time.

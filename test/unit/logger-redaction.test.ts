@@ -1,17 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { Writable } from 'node:stream';
-import { createLogger, REDACTED, SECRET_FIELDS } from '../../src/observability/logger.js';
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
-}
+import { REDACTED, SECRET_FIELDS } from '../../src/observability/logger.js';
+import { captureLogs as capture } from '../helpers/capture-logs.js';
 
 // A value per secret field that can be searched for in the output.
 const secretValue = (field: string) => `SECRET-${field.replace(/[^A-Za-z_]/g, '_')}-0123456789`;

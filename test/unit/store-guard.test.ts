@@ -1,19 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { createLogger } from '../../src/observability/logger.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import { createStoreGuard } from '../../src/store/redis/store-guard.js';
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      callback();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'debug', destination }) };
-}
+import { captureLogs as capture } from '../helpers/capture-logs.js';
 
 /** A reply error as ioredis makes it: the failed command, with our key (a code value) attached. */
 function replyError(): Error {
