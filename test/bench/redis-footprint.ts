@@ -12,7 +12,8 @@ export async function bytesPerOperation(redisUrl: string, count: number, operati
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   try {
-    const before = await allKeys(redis);
+    const before = new Set<string>();
+    for await (const keys of scanKeys(redis)) for (const key of keys) before.add(key);
     let next = 0;
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < count) {
@@ -20,28 +21,37 @@ export async function bytesPerOperation(redisUrl: string, count: number, operati
         await operation();
       }
     }));
-    const added = [...await allKeys(redis)].filter((key) => !before.has(key));
-    let bytes = 0;
-    for (let i = 0; i < added.length; i += 500) {
-      const pipeline = redis.pipeline();
-      for (const key of added.slice(i, i + 500)) pipeline.memory('USAGE', key);
-      for (const [, usage] of (await pipeline.exec()) ?? []) bytes += Number(usage ?? 0);
-    }
+    const added: string[] = [];
+    for await (const keys of scanKeys(redis)) added.push(...keys.filter((key) => !before.has(key)));
+    const bytes = (await memoryUsage(redis, added)).reduce((sum, size) => sum + size, 0);
     return { count, bytesPerOperation: Math.round(bytes / count), keysPerOperation: Math.round((added.length / count) * 10) / 10 };
   } finally {
     redis.disconnect();
   }
 }
 
-async function allKeys(redis: Redis): Promise<Set<string>> {
-  const keys = new Set<string>();
+/** Every key (matching `pattern`), a SCAN batch at a time: a million keys never sit in one array. */
+async function* scanKeys(redis: Redis, pattern = '*'): AsyncGenerator<string[]> {
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'COUNT', 1000);
-    for (const key of batch) keys.add(key);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
+    yield keys;
   } while (cursor !== '0');
-  return keys;
+}
+
+/**
+ * MEMORY USAGE of each key (key name, value and Redis's per-key overhead), counted exactly
+ * (SAMPLES 0: sets and hashes are not estimated from a sample); 0 for a key gone meanwhile.
+ */
+async function memoryUsage(redis: Redis, keys: readonly string[]): Promise<number[]> {
+  const sizes: number[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const pipeline = redis.pipeline();
+    for (const key of keys.slice(i, i + 500)) pipeline.call('MEMORY', 'USAGE', key, 'SAMPLES', '0');
+    for (const [, usage] of (await pipeline.exec()) ?? []) sizes.push(Number(usage ?? 0));
+  }
+  return sizes;
 }
 
 export interface KeyKindUsage {
@@ -61,10 +71,7 @@ export interface KeyKindUsage {
  */
 export async function keyUsageByKind(redis: Redis, prefix: string, samplesPerKind = 200): Promise<KeyKindUsage[]> {
   const kinds = new Map<string, { keys: number; sample: string[] }>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
+  for await (const keys of scanKeys(redis, `${prefix}*`)) {
     for (const key of keys) {
       const kind = kindOf(key.slice(prefix.length));
       const entry = kinds.get(kind) ?? { keys: 0, sample: [] };
@@ -72,11 +79,10 @@ export async function keyUsageByKind(redis: Redis, prefix: string, samplesPerKin
       if (entry.sample.length < samplesPerKind) entry.sample.push(key);
       kinds.set(kind, entry);
     }
-  } while (cursor !== '0');
+  }
   const usage: KeyKindUsage[] = [];
   for (const [kind, { keys, sample }] of kinds) {
-    const sizes = (await Promise.all(sample.map((key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'))))
-      .map(Number).filter((bytes) => bytes > 0);
+    const sizes = (await memoryUsage(redis, sample)).filter((bytes) => bytes > 0);
     if (sizes.length === 0) continue;
     usage.push({
       kind, keys, sampled: sizes.length,
