@@ -27,6 +27,6 @@ export function onlyAt(paths: readonly string[], ...middleware: AnyMiddleware[])
 }
 
 /** Middleware run one after the other, as app.use would, then whatever follows. */
-function sequence(middleware: readonly AnyMiddleware[]): AnyMiddleware {
+export function sequence(middleware: readonly AnyMiddleware[]): AnyMiddleware {
   return middleware.reduceRight<AnyMiddleware>((rest, current) => (ctx, next) => current(ctx, () => rest(ctx, next)), (_ctx, next) => next());
 }

@@ -1,12 +1,14 @@
-import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import Koa from 'koa';
-import { createHealthRouter } from '../observability/health.js';
+import { createHealthRouter, HEALTH_PATHS } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
 import { createMemoryReplayCache } from '../store/memory/memory-replay-cache.js';
 import type { ReplayCache } from '../store/replay-cache.js';
 import { createErrorHandler } from '../http/error-handler.js';
+import { notFound } from '../http/not-found.js';
+import { onlyAt } from '../http/path-scope.js';
+import { createRouteTable } from '../http/route-table.js';
 import type { Views } from '../http/views.js';
 import { createSecurityHeaders } from '../security/headers.js';
 import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
@@ -40,12 +42,11 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   });
   const app = new Koa();
   app.proxy = deps.trustProxy ?? false;
-  const router = new Router();
   const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });
   const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop, cache: createVerifiedTokenCache<AccessTokenClaims>() });
 
   // Ready when the authorization server's keys can be fetched: without them no token verifies.
-  router.use(createHealthRouter(async () => {
+  const health = createHealthRouter(async () => {
     try {
       const response = await fetch(deps.jwksUri, { signal: AbortSignal.timeout(2000) });
       const jwks = response.ok ? await response.json() as { keys?: unknown[] } : undefined;
@@ -54,39 +55,46 @@ export function createApiApp(deps: ApiAppDeps): Koa {
     } catch {
       return { status: 503, body: { status: 'unavailable', jwks_uri: deps.jwksUri } };
     }
-  }).routes());
-
-  router.get('/', (ctx) => {
-    ctx.body = {
-      name: 'Gatehouse demo API',
-      resource: deps.audience,
-      routes: { 'GET /protected': 'api:read', 'POST /protected/messages': 'api:write' },
-    };
   });
 
-  router.get('/protected', auth, requireScopes('api:read'), (ctx) => {
-    const token = ctx.state['token'] as AccessTokenClaims;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { message: 'Hello from the protected API', sub: token.sub, client_id: token.client_id, scope: token.scope };
-  });
-
-  router.post('/protected/messages', bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' }), auth, requireScopes('api:write'), (ctx) => {
-    const token = ctx.state['token'] as AccessTokenClaims;
-    const text = (ctx.request.body as { text?: unknown } | undefined)?.text;
-    if (typeof text !== 'string' || text.length === 0 || text.length > 280) {
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request', error_description: 'Send {"text": "..."} with 1 to 280 characters' };
-      return;
-    }
-    ctx.status = 201;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { accepted: { text, from: token.sub, client_id: token.client_id } };
+  const routes = createRouteTable({
+    '/': {
+      GET: [(ctx) => {
+        ctx.body = {
+          name: 'Gatehouse demo API',
+          resource: deps.audience,
+          routes: { 'GET /protected': 'api:read', 'POST /protected/messages': 'api:write' },
+        };
+      }],
+    },
+    '/protected': {
+      GET: [auth, requireScopes('api:read'), (ctx) => {
+        const token = ctx.state['token'] as AccessTokenClaims;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { message: 'Hello from the protected API', sub: token.sub, client_id: token.client_id, scope: token.scope };
+      }],
+    },
+    '/protected/messages': {
+      POST: [bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' }), auth, requireScopes('api:write'), (ctx) => {
+        const token = ctx.state['token'] as AccessTokenClaims;
+        const text = (ctx.request.body as { text?: unknown } | undefined)?.text;
+        if (typeof text !== 'string' || text.length === 0 || text.length > 280) {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: 'Send {"text": "..."} with 1 to 280 characters' };
+          return;
+        }
+        ctx.status = 201;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { accepted: { text, from: token.sub, client_id: token.client_id } };
+      }],
+    },
   });
 
   if (deps.observer) app.use(deps.observer);
   app.use(createErrorHandler({ views: deps.views, logger: deps.logger }));
   app.use(createSecurityHeaders({ hsts: deps.audience.startsWith('https:') }));
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(notFound);
+  app.use(onlyAt(HEALTH_PATHS, health.routes()));
+  app.use(routes);
   return app;
 }

@@ -148,6 +148,41 @@ describe('the protected API', () => {
   });
 });
 
+describe('the protected API routes', () => {
+  it('answers an unknown path with a JSON 404, and a page to a browser', async () => {
+    const response = await get('/nope');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'not_found', error_description: 'not found' });
+    const page = await fetch(`${base}/nope`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('answers a method a route does not take with 405, naming the ones it takes in Allow', async () => {
+    for (const [method, path, allow] of [['DELETE', '/protected', 'HEAD, GET'], ['POST', '/', 'HEAD, GET'], ['GET', '/protected/messages', 'POST']]) {
+      const response = await fetch(`${base}${path!}`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    }
+  });
+
+  it('lists the methods for OPTIONS, and answers HEAD as GET without a body', async () => {
+    const options = await fetch(`${base}/protected`, { method: 'OPTIONS' });
+    expect(options.status).toBe(200);
+    expect(options.headers.get('allow')).toBe('HEAD, GET');
+    const head = await fetch(`${base}/protected`, { method: 'HEAD', headers: { authorization: `Bearer ${await token()}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await head.text()).toBe('');
+  });
+
+  it('takes a path with one trailing slash as the path; the path is case-sensitive', async () => {
+    expect((await get('/protected/', `Bearer ${await token()}`)).status).toBe(200);
+    expect((await get('/PROTECTED', `Bearer ${await token()}`)).status).toBe(404);
+  });
+});
+
 describe('the protected API health', () => {
   /** Runs `probe` against an API whose authorization server publishes its keys at `jwksUri`. */
   async function withApi(jwksUri: string, probe: (api: string) => Promise<void>) {
