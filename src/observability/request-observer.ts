@@ -32,9 +32,10 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
   const logLine = createFlatLogLine(deps.logger);
   return async function observeRequest(ctx, next) {
     const started = performance.now();
-    const requestId = acceptRequestId(ctx.get('X-Request-Id'));
+    // Node's own header object and setter: Koa's get/set add a lower-casing and checks per call.
+    const requestId = acceptRequestId(ctx.req.headers['x-request-id'] as string | undefined);
     ctx.state['requestId'] = requestId;
-    ctx.set('X-Request-Id', requestId);
+    ctx.res.setHeader('X-Request-Id', requestId);
     try {
       await next();
     } finally {
