@@ -3,7 +3,9 @@
  * API many times with the same token costs one ECDSA verification, not one per request (the CPU
  * profile of the API under load was mostly WebCrypto's verify).
  *
- * Safe because the key is the whole token: only the exact bytes that verified hit the cache.
+ * Safe because a hit needs the whole token: only the exact bytes that verified hit the cache.
+ * Entries are found by the token's last segment (its signature) and then compared in full: a
+ * Map hashes every character of its key, and a whole JWT is ~700 of them per request.
  * An entry lives until the token's `exp` and never longer than `maxAgeMs`, which bounds how long
  * a token signed by a key withdrawn from the JWKS is still accepted. Bounded size, oldest out first.
  */
@@ -16,14 +18,16 @@ export function createVerifiedTokenCache<T extends { exp?: number | undefined }>
   const maxEntries = options.maxEntries ?? 10_000;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { claims: T; until: number }>();
+  const entries = new Map<string, { token: string; claims: T; until: number }>();
+  const keyOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
 
   return {
     get(token) {
-      const entry = entries.get(token);
-      if (!entry) return undefined;
+      const key = keyOf(token);
+      const entry = entries.get(key);
+      if (!entry || entry.token !== token) return undefined;
       if (now() >= entry.until) {
-        entries.delete(token);
+        entries.delete(key);
         return undefined;
       }
       return entry.claims;
@@ -32,8 +36,9 @@ export function createVerifiedTokenCache<T extends { exp?: number | undefined }>
       if (typeof claims.exp !== 'number') return;
       const until = Math.min(claims.exp * 1000, now() + maxAgeMs);
       if (until <= now()) return;
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(token, { claims, until });
+      const key = keyOf(token);
+      if (entries.size >= maxEntries && !entries.has(key)) entries.delete(entries.keys().next().value!);
+      entries.set(key, { token, claims, until });
     },
   };
 }

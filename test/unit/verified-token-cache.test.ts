@@ -33,6 +33,15 @@ describe('the verified-token cache', () => {
     cache.set('c', { exp });
     expect([cache.get('a'), cache.get('b'), cache.get('c')].map(Boolean)).toEqual([false, true, true]);
   });
+
+  it('answers only for the exact token, not for another one with the same signature segment', () => {
+    const cache = createVerifiedTokenCache<{ exp: number }>();
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    cache.set('header.payload.signature', { exp });
+    expect(cache.get('header.payload.signature')).toEqual({ exp });
+    expect(cache.get('header.other-payload.signature')).toBeUndefined();
+    expect(cache.get('signature')).toBeUndefined();
+  });
 });
 
 describe('bearer authentication with the cache', () => {
@@ -61,6 +70,15 @@ describe('bearer authentication with the cache', () => {
       const response = await call(tampered);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+      // The cached token's signature under another payload (a wider scope): not the bytes that verified.
+      const [header, payload, signature] = token.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+      const widened = Buffer.from(JSON.stringify({ ...claims, scope: 'api:read api:write' })).toString('base64url');
+      const spliced = await call(`${header}.${widened}.${signature}`);
+      expect(spliced.status).toBe(401);
+      expect(spliced.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect((await call(token)).status).toBe(200);
     } finally {
       server.close();
     }
