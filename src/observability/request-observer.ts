@@ -33,9 +33,10 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
   return async function observeRequest(ctx, next) {
     const started = performance.now();
     // Node's own header object and setter: Koa's get/set add a lower-casing and checks per call.
+    // (The name in lower case for the reason given in security/headers.ts.)
     const requestId = acceptRequestId(ctx.req.headers['x-request-id'] as string | undefined);
     ctx.state['requestId'] = requestId;
-    ctx.res.setHeader('X-Request-Id', requestId);
+    ctx.res.setHeader('x-request-id', requestId);
     try {
       await next();
     } finally {

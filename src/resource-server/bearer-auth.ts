@@ -42,6 +42,8 @@ const ALGORITHMS = ['ES256', 'RS256'];
 export function bearerAuth(options: BearerAuthOptions): Middleware {
   const realm = options.realm ?? options.audience;
   const schemes: Scheme[] = options.dpop ? ['Bearer', 'DPoP'] : ['Bearer'];
+  // The scheme is case-insensitive (RFC 9110 §11.1): looked up by its lower-case name.
+  const schemeByName = new Map(schemes.map((name) => [name.toLowerCase(), name]));
 
   const badCredentials = (ctx: Context) => challenge(ctx, 401, schemes, { realm, error: 'invalid_request', description: `Use the ${schemes.join(' or ')} authorization scheme` });
 
@@ -51,10 +53,10 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     if ((ctx.querystring !== '' && ctx.query['access_token'] !== undefined) || (ctx.request as { body?: Record<string, unknown> }).body?.['access_token'] !== undefined) {
       return challenge(ctx, 400, ['Bearer'], { realm, error: 'invalid_request', description: 'Send the access token in the Authorization header, not the URL or body' });
     }
-    const header = ctx.get('Authorization');
+    const header = ctx.req.headers.authorization;
     if (!header) return challenge(ctx, 401, schemes, { realm });
     const credentials = parseAuthorization(header);
-    const scheme = credentials ? schemes.find((name) => name.toLowerCase() === credentials.scheme) : undefined;
+    const scheme = credentials ? schemeByName.get(credentials.scheme) : undefined;
     if (!credentials || !scheme) return badCredentials(ctx);
     const accessToken = credentials.token;
     ctx.state['authScheme'] = scheme;
@@ -110,15 +112,24 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
 /** Requires every listed scope (RFC 6750 §3.1 insufficient_scope). */
 export function requireScopes(...required: string[]): Middleware {
   return function checkScopes(ctx, next) {
-    // Scopes are space-delimited (RFC 6749 §3.3): look each one up with its delimiters.
-    const granted = ` ${String((ctx.state['token'] as AccessTokenClaims | undefined)?.scope ?? '')} `;
-    if (!required.every((scope) => granted.includes(` ${scope} `))) {
+    const granted = (ctx.state['token'] as AccessTokenClaims | undefined)?.scope;
+    if (!required.every((scope) => hasScope(granted, scope))) {
       const scheme = (ctx.state['authScheme'] as Scheme | undefined) ?? 'Bearer';
       challenge(ctx, 403, [scheme], { error: 'insufficient_scope', description: `This needs the scope: ${required.join(' ')}`, scope: required.join(' ') });
       return Promise.resolve();
     }
     return next();
   };
+}
+
+/** Whether the space-delimited scope string (RFC 6749 §3.3) lists `scope` as a whole word. */
+export function hasScope(granted: unknown, scope: string): boolean {
+  if (typeof granted !== 'string') return false;
+  for (let at = granted.indexOf(scope); at !== -1; at = granted.indexOf(scope, at + 1)) {
+    const end = at + scope.length;
+    if ((at === 0 || granted.charCodeAt(at - 1) === 32) && (end === granted.length || granted.charCodeAt(end) === 32)) return true;
+  }
+  return false;
 }
 
 /** `<scheme> <credentials>` with the scheme in lower case (it is case-insensitive), or undefined. */

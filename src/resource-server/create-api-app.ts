@@ -70,7 +70,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
     '/protected': {
       GET: [auth, requireScopes('api:read'), (ctx) => {
         const token = ctx.state['token'] as AccessTokenClaims;
-        ctx.set('Cache-Control', 'no-store');
+        ctx.res.setHeader('cache-control', 'no-store');
         ctx.body = { message: 'Hello from the protected API', sub: token.sub, client_id: token.client_id, scope: token.scope };
       }],
     },
