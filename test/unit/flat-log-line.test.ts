@@ -23,6 +23,32 @@ describe('a flat log line (the access line, the token audit line)', () => {
     expect(JSON.parse(lines[0]!).time).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('writes strings, numbers and booleans of every kind exactly as pino does', async () => {
+    const { logger, lines } = capture();
+    const values = [
+      '', 'plain-ID_1.2:3', 'GET', '/interaction/:uid/login', ' spaced ', 'tab\there', 'del\u007f', 'quote"', 'back\\slash',
+      'café', '😀', '</script>', 'x'.repeat(64), `${'y'.repeat(64)}"`, 'z'.repeat(300),
+      0, -0, 1, -1, 0.1, 1.5, 123.4, 1e21, 5e-7, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MAX_SAFE_INTEGER,
+      true, false,
+    ];
+    const logLine = createFlatLogLine(logger);
+    for (const value of values) {
+      logLine({ value }, typeof value === 'string' ? value : 'msg');
+      logger.info({ value }, typeof value === 'string' ? value : 'msg');
+    }
+    await flushed();
+    expect(lines).toHaveLength(values.length * 2);
+    for (let i = 0; i < lines.length; i += 2) expect(withoutTime(lines[i]!)).toBe(withoutTime(lines[i + 1]!));
+  });
+
+  it('escapes a lone surrogate (pino writes it raw, which no UTF-8 encoder keeps)', async () => {
+    const { logger, lines } = capture();
+    createFlatLogLine(logger)({ value: '\ud800lone' }, 'request');
+    await flushed();
+    expect(lines[0]).toContain('"value":"\\ud800lone"');
+    expect(JSON.parse(lines[0]!).value).toBe('\ud800lone');
+  });
+
   it('leaves out undefined fields, as pino does', async () => {
     const { logger, lines } = capture();
     createFlatLogLine(logger)({ event: 'token.issued', kind: 'ClientCredentials', accountId: undefined, scope: 'api:read' }, 'token issued');
