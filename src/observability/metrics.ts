@@ -71,9 +71,11 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
     labelNames: ['operation'] as const,
     registers: [registry],
   });
-  // Series by label values, looked up by one string. Label values are bounded (route names,
-  // store operation names), so are these maps.
-  const requestSeries = new Map<string, HistogramSeries>();
+  // Series by label values. Label values are bounded (route names, store operation names), so
+  // are these maps. Request series are found by server, route and method in nested maps, then by
+  // status class: those strings are ones we already hold, with their hashes cached, where a
+  // joined key was built and hashed on every request.
+  const requestSeries = new Map<string, Map<string, Map<string, (HistogramSeries | undefined)[]>>>();
   const storeSeries = new Map<string, HistogramSeries>();
   // Pre-create the login series so a dashboard shows 0 rather than nothing.
   for (const outcome of ['success', 'failure', 'lockout']) logins.inc({ outcome }, 0);
@@ -95,13 +97,16 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
       },
     },
     observeRequest(server, method, route, status, seconds) {
-      const statusClass = `${Math.floor(status / 100)}xx`;
-      const key = `${server} ${route} ${method} ${statusClass}`;
-      let series = requestSeries.get(key);
-      if (!series) {
-        series = requests.labels({ server, route, method: KNOWN_METHODS.has(method) ? method : 'OTHER', status: statusClass });
-        requestSeries.set(key, series);
-      }
+      let byRoute = requestSeries.get(server);
+      if (!byRoute) requestSeries.set(server, byRoute = new Map());
+      let byMethod = byRoute.get(route);
+      if (!byMethod) byRoute.set(route, byMethod = new Map());
+      const name = KNOWN_METHODS.has(method) ? method : 'OTHER';
+      let byStatus = byMethod.get(name);
+      if (!byStatus) byMethod.set(name, byStatus = []);
+      const statusClass = Math.floor(status / 100);
+      let series = byStatus[statusClass];
+      if (!series) byStatus[statusClass] = series = requests.labels({ server, route, method: name, status: `${statusClass}xx` });
       series.observe(seconds);
     },
     tokenIssued(kind, grantType, format) {
