@@ -70,6 +70,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
     '/protected': {
       GET: [auth, requireScopes('api:read'), (ctx) => {
         const token = ctx.state['token'] as AccessTokenClaims;
+        // Node's setter and a lower-case name, as for the security headers (security/headers.ts).
         ctx.res.setHeader('cache-control', 'no-store');
         ctx.body = { message: 'Hello from the protected API', sub: token.sub, client_id: token.client_id, scope: token.scope };
       }],
@@ -84,7 +85,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
           return;
         }
         ctx.status = 201;
-        ctx.set('Cache-Control', 'no-store');
+        ctx.res.setHeader('cache-control', 'no-store');
         ctx.body = { accepted: { text, from: token.sub, client_id: token.client_id } };
       }],
     },
