@@ -18,8 +18,7 @@ const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * was a sixth of a protected API request's instructions.
  */
 export function createFlatLogLine(logger: Logger): (fields: FlatFields, msg: string) => void {
-  const internals = logger as unknown as Record<symbol, unknown>;
-  const level = logger.levels.values['info']!;
+  const { prefix, write } = infoLine(logger);
   // The redactor's own rule (redact.ts): a secret name here is one there. Only plain names, which
   // are also not secret, are remembered, so the regex runs once per name.
   const isSecret = secretNameCheck(SECRET_FIELDS);
@@ -35,7 +34,7 @@ export function createFlatLogLine(logger: Logger): (fields: FlatFields, msg: str
 
   return (fields, msg) => {
     if (!logger.isLevelEnabled('info')) return;
-    let out = `{"level":${level}${(internals[timeSym] as () => string)()}${internals[chindingsSym] as string}`;
+    let out = prefix();
     for (const name in fields) {
       const value = fields[name];
       if (value === undefined) continue;
@@ -48,6 +47,62 @@ export function createFlatLogLine(logger: Logger): (fields: FlatFields, msg: str
       }
       out += `,"${name}":${JSON.stringify(value)}`;
     }
-    (internals[streamSym] as { write(chunk: string): unknown }).write(`${out},"msg":${JSON.stringify(msg)}}\n`);
+    write(`${out},"msg":${JSON.stringify(msg)}}\n`);
+  };
+}
+
+/** A request id that needs no escaping in JSON: acceptRequestId's (request-observer.ts) are. */
+export type PlainRequestId = string & { readonly plainRequestId: unique symbol };
+
+export interface AccessFields {
+  reqId: PlainRequestId;
+  /** Node's parser only passes methods that are HTTP tokens. */
+  method: string;
+  route: string;
+  status: number;
+  /** Milliseconds: a finite number. */
+  ms: number;
+  client?: string | undefined;
+  grantType?: string | undefined;
+}
+
+/**
+ * The access line, one per request: the flat line of `{ reqId, method, route, status, ms, client,
+ * grant_type }` with the message "request", written from what is known of each field instead of
+ * escaping each one. The request id needs no escaping (its type says so), the method and route
+ * are escaped once per distinct value (they come from a small set), the numbers are finite;
+ * only the client and grant type, which a caller chooses, are escaped on every line. Escaping
+ * every value was about 40% of the line's instructions (callgrind, the protected API).
+ */
+export function createAccessLine(logger: Logger): (fields: AccessFields) => void {
+  const { prefix, write } = infoLine(logger);
+  const escaped = new Map<string, string>();
+  const escape = (value: string) => {
+    let json = escaped.get(value);
+    if (json === undefined) {
+      json = JSON.stringify(value);
+      // Route names and methods are a small set; the bound only guards against a caller that builds them.
+      if (escaped.size >= 1000) escaped.clear();
+      escaped.set(value, json);
+    }
+    return json;
+  };
+  return ({ reqId, method, route, status, ms, client, grantType }) => {
+    if (!logger.isLevelEnabled('info')) return;
+    let out = `${prefix()},"reqId":"${reqId}","method":${escape(method)},"route":${escape(route)},"status":${status},"ms":${ms}`;
+    if (client !== undefined) out += `,"client":${JSON.stringify(client)}`;
+    if (grantType !== undefined) out += `,"grant_type":${JSON.stringify(grantType)}`;
+    write(`${out},"msg":"request"}\n`);
+  };
+}
+
+/** What every info line starts with (level, time, the logger's bindings), and where lines go. */
+function infoLine(logger: Logger): { prefix: () => string; write: (line: string) => void } {
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const level = logger.levels.values['info']!;
+  const time = internals[timeSym] as () => string;
+  return {
+    prefix: () => `{"level":${level}${time()}${internals[chindingsSym] as string}`,
+    write: (line) => (internals[streamSym] as { write(chunk: string): unknown }).write(line),
   };
 }

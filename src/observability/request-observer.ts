@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { createFlatLogLine } from './flat-log-line.js';
+import { createAccessLine, type PlainRequestId } from './flat-log-line.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { routeName } from './route-name.js';
@@ -8,9 +8,9 @@ import { routeName } from './route-name.js';
 // An upstream id is reused only if it cannot smuggle anything into logs or headers.
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The incoming X-Request-Id when it is short and plain; otherwise a fresh UUID. */
-export function acceptRequestId(incoming: string | undefined): string {
-  return incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+/** The incoming X-Request-Id when it is short and plain; otherwise a fresh UUID. Either needs no escaping in JSON. */
+export function acceptRequestId(incoming: string | undefined): PlainRequestId {
+  return (incoming && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID()) as PlainRequestId;
 }
 
 /**
@@ -29,7 +29,7 @@ export function requestLog(ctx: Context | undefined, logger: Logger): Logger {
  * keyed by route name, never by raw path or query (they carry uids, state and codes).
  */
 export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics | undefined; server: 'as' | 'api' }): Middleware {
-  const logLine = createFlatLogLine(deps.logger);
+  const accessLine = createAccessLine(deps.logger);
   return async function observeRequest(ctx, next) {
     const started = performance.now();
     // Node's own header object and setter: Koa's get/set add a lower-casing and checks per call.
@@ -46,11 +46,11 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
       // The client and grant type make this line the record of a token request too.
       const oidc = (ctx as { oidc?: { client?: { clientId?: string }; params?: Record<string, unknown> } }).oidc;
       const grantType = oidc?.params?.['grant_type'];
-      logLine({
+      accessLine({
         reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
         client: oidc?.client?.clientId || undefined,
-        grant_type: typeof grantType === 'string' ? grantType : undefined,
-      }, 'request');
+        grantType: typeof grantType === 'string' ? grantType : undefined,
+      });
     }
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { createFlatLogLine } from '../../src/observability/flat-log-line.js';
+import { createAccessLine, createFlatLogLine } from '../../src/observability/flat-log-line.js';
 import { REDACTED } from '../../src/observability/logger.js';
+import { acceptRequestId } from '../../src/observability/request-observer.js';
 import { captureLogs } from '../helpers/capture-logs.js';
 
 const capture = (level = 'info') => captureLogs(level);
@@ -9,7 +10,7 @@ const flushed = () => new Promise((resolve) => setImmediate(resolve));
 // Lines written in different milliseconds differ only in their time.
 const withoutTime = (line: string) => line.replace(/,"time":"[^"]+"/, '');
 
-describe('a flat log line (the access line, the token audit line)', () => {
+describe('a flat log line (the token audit line)', () => {
   it('is the line pino writes for the same fields, with the logger\'s bindings', async () => {
     const { logger, lines } = capture();
     const worker = logger.child({ worker: 2 });
@@ -94,6 +95,50 @@ describe('a flat log line (the access line, the token audit line)', () => {
     logLine({ reqId: 'r-4' }, 'request');
     logger.level = 'info';
     logLine({ reqId: 'r-5' }, 'request');
+    await flushed();
+    expect(lines.map((line) => JSON.parse(line).reqId)).toEqual(['r-5']);
+  });
+});
+
+describe('the access line (one per request)', () => {
+  it('is the line pino writes for the same fields, whatever the client and grant type hold', async () => {
+    const { logger, lines } = capture();
+    const worker = logger.child({ worker: 3 });
+    const accessLine = createAccessLine(worker);
+    const cases = [
+      { reqId: acceptRequestId(undefined), method: 'GET', route: '/protected', status: 200, ms: 0.4 },
+      { reqId: acceptRequestId('edge-4f2a.91:b_c'), method: 'POST', route: 'token', status: 200, ms: 12.5, client: 'app', grantType: 'client_credentials' },
+      { reqId: acceptRequestId('r-1'), method: 'M-SEARCH', route: 'not_found', status: 404, ms: 0, client: 'a"b\\c\n{"level":60}', grantType: 'urn:x</script>😀\u2028' },
+      { reqId: acceptRequestId('r-2'), method: 'GET', route: '/odd "route"\\', status: 500, ms: 1234.5, client: 'café', grantType: '' },
+    ];
+    for (const fields of cases) {
+      accessLine(fields);
+      const { grantType, ...rest } = fields as typeof fields & { grantType?: string };
+      worker.info({ ...rest, grant_type: grantType }, 'request');
+    }
+    // The same route again: its escaped form comes from the cache.
+    accessLine(cases[3]!);
+    await flushed();
+    expect(lines).toHaveLength(cases.length * 2 + 1);
+    for (let i = 0; i < cases.length * 2; i += 2) expect(withoutTime(lines[i]!)).toBe(withoutTime(lines[i + 1]!));
+    expect(withoutTime(lines.at(-1)!)).toBe(withoutTime(lines[6]!));
+    expect(JSON.parse(lines[2]!)).toMatchObject({ level: 30, worker: 3, reqId: 'edge-4f2a.91:b_c', method: 'POST', route: 'token', status: 200, ms: 12.5, client: 'app', grant_type: 'client_credentials', msg: 'request' });
+    expect(JSON.parse(lines[4]!)).toMatchObject({ client: 'a"b\\c\n{"level":60}', grant_type: 'urn:x</script>😀\u2028' });
+  });
+
+  it('takes a request id only as acceptRequestId gives it: plain, or a fresh UUID', () => {
+    for (const hostile of ['a"b', 'x\ny', 'ok\\', 'é', ' ', 'x'.repeat(129), '']) {
+      expect(acceptRequestId(hostile)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+    expect(acceptRequestId('edge-4f2a.91:b_c')).toBe('edge-4f2a.91:b_c');
+  });
+
+  it('writes nothing when the level is above info, and follows a level changed at run time', async () => {
+    const { logger, lines } = capture('warn');
+    const accessLine = createAccessLine(logger);
+    accessLine({ reqId: acceptRequestId('r-4'), method: 'GET', route: '/', status: 200, ms: 1 });
+    logger.level = 'info';
+    accessLine({ reqId: acceptRequestId('r-5'), method: 'GET', route: '/', status: 200, ms: 1 });
     await flushed();
     expect(lines.map((line) => JSON.parse(line).reqId)).toEqual(['r-5']);
   });
