@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { createMemoryReplayCache } from '../store/memory/memory-replay-cache.js';
 import type { ReplayCache } from '../store/replay-cache.js';
 import { createErrorHandler } from '../http/error-handler.js';
+import { sendJson } from '../http/json-body.js';
 import { notFound } from '../http/not-found.js';
 import { onlyAt } from '../http/path-scope.js';
 import { createRouteTable } from '../http/route-table.js';
@@ -60,11 +61,11 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   const routes = createRouteTable({
     '/': {
       GET: [(ctx) => {
-        ctx.body = {
+        sendJson(ctx, {
           name: 'Gatehouse demo API',
           resource: deps.audience,
           routes: { 'GET /protected': 'api:read', 'POST /protected/messages': 'api:write' },
-        };
+        });
       }],
     },
     '/protected': {
@@ -72,7 +73,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
         const token = ctx.state['token'] as AccessTokenClaims;
         // Node's setter and a lower-case name, as for the security headers (security/headers.ts).
         ctx.res.setHeader('cache-control', 'no-store');
-        ctx.body = { message: 'Hello from the protected API', sub: token.sub, client_id: token.client_id, scope: token.scope };
+        sendJson(ctx, { message: 'Hello from the protected API', sub: token.sub, client_id: token.client_id, scope: token.scope });
       }],
     },
     '/protected/messages': {
@@ -86,7 +87,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
         }
         ctx.status = 201;
         ctx.res.setHeader('cache-control', 'no-store');
-        ctx.body = { accepted: { text, from: token.sub, client_id: token.client_id } };
+        sendJson(ctx, { accepted: { text, from: token.sub, client_id: token.client_id } });
       }],
     },
   });

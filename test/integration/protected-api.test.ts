@@ -68,6 +68,15 @@ describe('the protected API', () => {
     expect(await response.json()).toMatchObject({ sub: 'user-1', client_id: 'c1' });
   });
 
+  it('answers JSON with its type, its exact length and no-store', async () => {
+    const response = await get('/protected', `Bearer ${await token()}`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(response.headers.get('content-length')).toBe(String(bytes.length));
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ message: 'Hello from the protected API', sub: 'user-1' });
+  });
+
   it('asks for a token (401, Bearer and DPoP challenges without error code) when none is sent', async () => {
     const response = await get('/protected');
     expect(response.status).toBe(401);
@@ -173,7 +182,9 @@ describe('the protected API routes', () => {
     expect(options.headers.get('allow')).toBe('HEAD, GET');
     const head = await fetch(`${base}/protected`, { method: 'HEAD', headers: { authorization: `Bearer ${await token()}` } });
     expect(head.status).toBe(200);
-    expect(head.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const answer = await get('/protected', `Bearer ${await token()}`);
+    expect(head.headers.get('content-length')).toBe(answer.headers.get('content-length'));
     expect(await head.text()).toBe('');
   });
 
