@@ -4,8 +4,9 @@
  * profile of the API under load was mostly WebCrypto's verify).
  *
  * Safe because a hit needs the whole token: only the exact bytes that verified hit the cache.
- * Entries are found by the token's last segment (its signature) and then compared in full: a
- * Map hashes every character of its key, and a whole JWT is ~700 of them per request.
+ * Entries are found by the token's last characters (of its signature) and then compared in full:
+ * a Map hashes every character of its key, and a whole JWT is ~700 of them per request. A token
+ * that shares those characters with a cached one is a miss, never a hit.
  * An entry lives until the token's `exp` and never longer than `maxAgeMs`, which bounds how long
  * a token signed by a key withdrawn from the JWKS is still accepted. Bounded size, oldest out first.
  */
@@ -14,12 +15,15 @@ export interface VerifiedTokenCache<T extends { exp?: number | undefined }> {
   set(token: string, claims: T): void;
 }
 
+// 24 characters of base64url: 144 bits of an ES256 or RS256 signature.
+const KEY_CHARS = 24;
+
 export function createVerifiedTokenCache<T extends { exp?: number | undefined }>(options: { maxEntries?: number; maxAgeMs?: number; now?: () => number } = {}): VerifiedTokenCache<T> {
   const maxEntries = options.maxEntries ?? 10_000;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, { token: string; claims: T; until: number }>();
-  const keyOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
+  const keyOf = (token: string) => (token.length > KEY_CHARS ? token.slice(-KEY_CHARS) : token);
 
   return {
     get(token) {

@@ -34,13 +34,16 @@ describe('the verified-token cache', () => {
     expect([cache.get('a'), cache.get('b'), cache.get('c')].map(Boolean)).toEqual([false, true, true]);
   });
 
-  it('answers only for the exact token, not for another one with the same signature segment', () => {
+  it('answers only for the exact token, not for another one with the same signature', () => {
     const cache = createVerifiedTokenCache<{ exp: number }>();
     const exp = Math.floor(Date.now() / 1000) + 60;
-    cache.set('header.payload.signature', { exp });
-    expect(cache.get('header.payload.signature')).toEqual({ exp });
-    expect(cache.get('header.other-payload.signature')).toBeUndefined();
-    expect(cache.get('signature')).toBeUndefined();
+    const signature = 'MEUCIQDkq7Jr4kTx0nCz5vS1pQWZc8yqN2E3Lh9aFgBYt0sRfwIgZ3Xo';
+    cache.set(`header.payload.${signature}`, { exp });
+    expect(cache.get(`header.payload.${signature}`)).toEqual({ exp });
+    expect(cache.get(`header.other-payload.${signature}`)).toBeUndefined();
+    expect(cache.get(`xheader.payload.${signature}`)).toBeUndefined();
+    expect(cache.get(signature)).toBeUndefined();
+    expect(cache.get(signature.slice(-24))).toBeUndefined();
   });
 });
 
