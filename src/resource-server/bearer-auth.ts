@@ -55,10 +55,12 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     }
     const header = ctx.req.headers.authorization;
     if (!header) return challenge(ctx, 401, schemes, { realm });
-    const credentials = parseAuthorization(header);
-    const scheme = credentials ? schemeByName.get(credentials.scheme) : undefined;
-    if (!credentials || !scheme) return badCredentials(ctx);
-    const accessToken = credentials.token;
+    // Nearly every request spells it "Bearer " exactly: that is taken without parsing.
+    const credentials = header.startsWith('Bearer ') && header.charCodeAt(7) !== 32
+      ? { scheme: 'Bearer' as const, token: header.slice(7) }
+      : parseAuthorization(header, schemeByName);
+    if (!credentials) return badCredentials(ctx);
+    const { scheme, token: accessToken } = credentials;
     ctx.state['authScheme'] = scheme;
 
     // The signature and claims of these exact bytes verified before; the scheme and DPoP checks
@@ -132,13 +134,15 @@ export function hasScope(granted: unknown, scope: string): boolean {
   return false;
 }
 
-/** `<scheme> <credentials>` with the scheme in lower case (it is case-insensitive), or undefined. */
-function parseAuthorization(header: string): { scheme: string; token: string } | undefined {
+/** `<scheme> <credentials>` for a scheme we take (in any letter case), or undefined. */
+function parseAuthorization(header: string, schemeByName: ReadonlyMap<string, Scheme>): { scheme: Scheme; token: string } | undefined {
   const space = header.indexOf(' ');
   if (space <= 0) return undefined;
+  const scheme = schemeByName.get(header.slice(0, space).toLowerCase());
+  if (!scheme) return undefined;
   let start = space + 1;
   while (header.charCodeAt(start) === 32) start++;
-  return { scheme: header.slice(0, space).toLowerCase(), token: header.slice(start) };
+  return { scheme, token: header.slice(start) };
 }
 
 interface ChallengeParams {
