@@ -23,8 +23,9 @@ export const REDACTED = '[redacted]';
 
 /**
  * Structured JSON logs (pino), one object per line. Without a destination they go to stdout
- * in batches of 32 KiB, flushed at least every 250 ms and synchronously on exit (log-buffer.ts):
- * one write(2) per line was a tenth of the API's CPU profile under load.
+ * in batches of 32 KiB, flushed at least every 250 ms and synchronously on exit, each batch in
+ * writes of whole lines that a shared pipe takes whole (log-buffer.ts): one write(2) per line
+ * was a tenth of the API's CPU profile under load.
  */
 export function createLogger(deps: { level: string; destination?: pino.DestinationStream }): Logger {
   const redact = createRedactor(SECRET_FIELDS, REDACTED);

@@ -65,6 +65,37 @@ describe('log lines on stdout', () => {
     expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 20000 }, (_, n) => n));
     expect(lines.every((line) => line.padding === 'é✓😀'.repeat(60))).toBe(true);
   }, 30_000);
+  it('never break a line when several processes share the pipe (WORKERS under a log collector)', async () => {
+    // Two writers inherit this process's stdout, as cluster workers inherit the primary's.
+    const writer = (id: number) => `
+      import { createLogger } from ${JSON.stringify(`${ROOT}src/observability/logger.ts`)};
+      process.stdout;
+      const logger = createLogger({ level: 'info' });
+      const padding = 'x'.repeat(200);
+      for (let n = 0; n < 20000; n++) logger.info({ writer: ${id}, n, padding }, 'line');
+      setTimeout(() => logger.flush(() => process.exit(0)), 100);
+    `;
+    const { code, stdout } = await runLoggingProcess(`
+      import { spawn } from 'node:child_process';
+      const flags = ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', '--input-type=module', '-e'];
+      const writers = [${JSON.stringify(writer(1))}, ${JSON.stringify(writer(2))}].map((script) => spawn(process.execPath, [...flags, script], { stdio: ['ignore', 'inherit', 'inherit'] }));
+      await Promise.all(writers.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    `, 1500);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n').filter(Boolean);
+    const broken = lines.filter((line) => {
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(broken).toEqual([]);
+    const numbers = (id: number) => lines.map((line) => JSON.parse(line) as { writer: number; n: number }).filter((line) => line.writer === id).map((line) => line.n);
+    expect(numbers(1)).toEqual(Array.from({ length: 20000 }, (_, n) => n));
+    expect(numbers(2)).toEqual(Array.from({ length: 20000 }, (_, n) => n));
+  }, 60_000);
 });
 
 describe('the log buffer', () => {
