@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
 import { ConfigError } from './config-error.js';
+import { parseBoolean, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
 import { parseRedisConfig, type RedisConfig } from './redis-config.js';
 
 export type { RedisConfig } from './redis-config.js';
@@ -59,13 +60,8 @@ export interface Config {
   readonly workers: number;
   /** How long shutdown waits for in-flight requests before cutting connections, in ms. */
   readonly shutdownGraceMs: number;
-  readonly metrics: {
-    /** Serve Prometheus metrics at /metrics. */
-    readonly enabled: boolean;
-    /** A separate port for /metrics; unset serves it on the authorization server's port. */
-    readonly port: number | undefined;
-    readonly host: string;
-  };
+  /** Prometheus metrics: at /metrics on the authorization server's port, or on a port of their own. */
+  readonly metrics: MetricsConfig;
   /** RFC 9126 §5: every authorization request must first be pushed to /oauth/par (clients can also opt in one by one). */
   readonly parRequired: boolean;
   /** RFC 8628 §3.2: seconds a device waits between token polls; sooner gets slow_down. */
@@ -185,13 +181,11 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     problems.push(`WORKERS=${workersRaw} needs REDIS_URL (or REDIS_CLUSTER_NODES or REDIS_SENTINELS): the embedded store lives inside one process, so workers would not share sessions, codes or tokens (run WORKERS=1, or configure Redis)`);
   }
   const shutdownGraceMs = parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 10_000, 0, 600_000, problems);
-  const metricsEnabled = parseBoolean('METRICS_ENABLED', read('METRICS_ENABLED'), true, problems);
-  const metricsPortRaw = read('METRICS_PORT');
-  const metricsPort = metricsPortRaw === undefined ? undefined : parsePort('METRICS_PORT', metricsPortRaw, 0, problems);
+  const host = read('HOST') ?? '127.0.0.1';
+  const metrics = parseMetricsConfig(read, host, problems);
 
   if (problems.length > 0 || !issuer) throw new ConfigError(problems);
 
-  const host = read('HOST') ?? '127.0.0.1';
   return deepFreeze({
     env: nodeEnv as NodeEnv,
     host,
@@ -220,7 +214,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     },
     workers,
     shutdownGraceMs,
-    metrics: { enabled: metricsEnabled, port: metricsPort, host: read('METRICS_HOST') ?? host },
+    metrics,
     parRequired,
     devicePollIntervalSeconds,
     passwordHash: { memoryKiB, passes },
@@ -228,27 +222,8 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   });
 }
 
-function parsePort(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
-  return parseInteger(name, raw, fallback, 0, 65535, problems);
-}
 
-function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number, problems: string[]): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-    return fallback;
-  }
-  return value;
-}
 
-function parseBoolean(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
-  if (raw === undefined) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  problems.push(`${name} must be true or false (got "${raw}")`);
-  return fallback;
-}
 
 function parseUrl(name: string, raw: string, problems: string[]): URL | undefined {
   try {
