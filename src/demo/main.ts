@@ -10,7 +10,7 @@ import { createRelyingParty } from './relying-party.js';
 // Entry point of `npm run demo`: the demo relying party on DEMO_PORT (3002 by default).
 const config = loadOrExit(loadDemoConfig);
 
-const logger = createLogger({ level: config.logLevel }).child({ service: 'gatehouse-demo' });
+const logger = createLogger({ level: config.logLevel, service: 'gatehouse-demo' });
 const relyingParty = createRelyingParty(config, logger);
 const server = createServer(createDemoApp({ config, relyingParty, logger }).callback());
 server.headersTimeout = 10_000;

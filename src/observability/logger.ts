@@ -27,11 +27,12 @@ export const REDACTED = '[redacted]';
  * writes of whole lines that a shared pipe takes whole (log-buffer.ts): one write(2) per line
  * was a tenth of the API's CPU profile under load.
  */
-export function createLogger(deps: { level: string; destination?: pino.DestinationStream }): Logger {
+export function createLogger(deps: { level: string; destination?: pino.DestinationStream; service?: string }): Logger {
   const redact = createRedactor(SECRET_FIELDS, REDACTED);
   return pino({
     level: deps.level,
-    base: { service: 'gatehouse', pid: process.pid },
+    // Each line names its program once (a child binding would write a second "service" key).
+    base: { service: deps.service ?? 'gatehouse', pid: process.pid },
     formatters: { log: (object) => redact(object) },
     // Errors are serialized (and redacted) by the formatter above, wherever they appear.
     serializers: { err: (value: unknown) => value },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createAccessLine, createFlatLogLine } from '../../src/observability/flat-log-line.js';
-import { REDACTED } from '../../src/observability/logger.js';
+import { createLogger, REDACTED } from '../../src/observability/logger.js';
 import { acceptRequestId } from '../../src/observability/request-observer.js';
-import { captureLogs } from '../helpers/capture-logs.js';
+import { captureLogs, logSink } from '../helpers/capture-logs.js';
 
 const capture = (level = 'info') => captureLogs(level);
 
@@ -141,5 +141,18 @@ describe('the access line (one per request)', () => {
     accessLine({ reqId: acceptRequestId('r-5'), method: 'GET', route: '/', status: 200, ms: 1 });
     await flushed();
     expect(lines.map((line) => JSON.parse(line).reqId)).toEqual(['r-5']);
+  });
+});
+
+describe('the program a line comes from', () => {
+  it('is named once per line, also for the API and the demo on their own', async () => {
+    const { lines, destination } = logSink();
+    const logger = createLogger({ level: 'info', destination, service: 'gatehouse-api' });
+    logger.info({ n: 1 }, 'hello');
+    createAccessLine(logger)({ reqId: acceptRequestId('r-1'), method: 'GET', route: '/', status: 200, ms: 1 });
+    await flushed();
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line.match(/"service":/g)).toEqual(['"service":']);
+    expect(lines.map((line) => JSON.parse(line).service)).toEqual(['gatehouse-api', 'gatehouse-api']);
   });
 });
