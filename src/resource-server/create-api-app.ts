@@ -31,6 +31,8 @@ export interface ApiAppDeps {
   replayCache?: ReplayCache;
   /** Behind a TLS-terminating proxy: take the scheme from X-Forwarded-Proto (DPoP proofs name https URLs). */
   trustProxy?: boolean;
+  /** GET /metrics on this app (the API on its own, without METRICS_PORT). */
+  metricsEndpoint?: Koa.Middleware | undefined;
 }
 
 /** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
@@ -97,6 +99,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   app.use(createSecurityHeaders({ hsts: deps.audience.startsWith('https:') }));
   app.use(notFound);
   app.use(onlyAt(HEALTH_PATHS, health.routes()));
+  if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
   app.use(routes);
   return app;
 }

@@ -115,6 +115,16 @@ describe('the compose services started by their own commands', () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('the API serves its own metrics: request latency by route', async () => {
+    const api = `http://127.0.0.1:${ports.get(3001)}`;
+    expect((await fetch(`${api}/protected`)).status).toBe(401);
+    const metrics = await fetch(`${api}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toMatch(/^gatehouse_http_request_duration_seconds_count\{server="api",route="\/protected",method="GET",status="4xx"\} [1-9]/m);
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+
   it('the demo reached Gatehouse through its internal address and knows the seeded client', async () => {
     const ready = await fetch(`http://127.0.0.1:${ports.get(3002)}/readyz`);
     expect(ready.status).toBe(200);
