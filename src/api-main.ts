@@ -38,7 +38,8 @@ if (metricsEndpoint && config.metrics.port !== undefined) {
   metricsApp.use(metricsEndpoint);
   await listen(createHttpServer(metricsApp.callback()), config.metrics.port, config.metrics.host);
 }
-logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsEndpoint ? `${config.metrics.port === undefined ? `${config.host}:${config.port}` : `${config.metrics.host}:${config.metrics.port}`}/metrics` : undefined }, `protected API is up on ${config.host}:${config.port}`);
+const metricsAt = config.metrics.port === undefined ? `${config.host}:${config.port}` : `${config.metrics.host}:${config.metrics.port}`;
+logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsEndpoint ? `${metricsAt}/metrics` : undefined }, `protected API is up on ${config.host}:${config.port}`);
 
 const stop = () => {
   let open = servers.length;
