@@ -13,9 +13,9 @@ const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Writes an info line of flat fields exactly as `logger.info(fields, msg)` would: same level,
  * time, bindings (service, pid, worker), field order and escaping, to the same destination.
- * For the lines logged on every request (the access line, the token audit line): it skips
- * pino's general path (serializers, the redaction formatter, its walk over the object), which
- * was a sixth of a protected API request's instructions.
+ * For lines logged with nearly every request (the token audit line; the access line has its
+ * own writer below): it skips pino's general path (serializers, the redaction formatter, its
+ * walk over the object), which was a sixth of a protected API request's instructions.
  */
 export function createFlatLogLine(logger: Logger): (fields: FlatFields, msg: string) => void {
   const { prefix, write } = infoLine(logger);
