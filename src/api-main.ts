@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import { loadOrExit } from './config/load-or-exit.js';
-import { createHttpServer } from './http/http-server.js';
+import { createHttpServer, drain, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -27,29 +26,18 @@ const app = createApiApp({
   metricsEndpoint: config.metrics.port === undefined ? metricsEndpoint : undefined,
 });
 const servers: Server[] = [];
-const listen = async (server: Server, port: number, host: string) => {
-  server.listen(port, host);
-  await once(server, 'listening');
-  servers.push(server);
-};
-await listen(createHttpServer(app.callback()), config.port, config.host);
+const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
+let metricsUrl = metricsEndpoint && url;
 if (metricsEndpoint && config.metrics.port !== undefined) {
   const metricsApp = new Koa();
   metricsApp.use(metricsEndpoint);
-  await listen(createHttpServer(metricsApp.callback()), config.metrics.port, config.metrics.host);
+  metricsUrl = await listen(createHttpServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
 }
-const metricsAt = config.metrics.port === undefined ? `${config.host}:${config.port}` : `${config.metrics.host}:${config.metrics.port}`;
-logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsEndpoint ? `${metricsAt}/metrics` : undefined }, `protected API is up on ${config.host}:${config.port}`);
+logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsUrl && `${metricsUrl}/metrics` }, `protected API is up on ${config.host}:${config.port}`);
 
+// In-flight requests get 5 s to finish, then their connections are cut.
 const stop = () => {
-  let open = servers.length;
-  for (const server of servers) {
-    server.close(() => {
-      if (--open === 0) process.exit(0);
-    });
-    server.closeIdleConnections();
-  }
-  setTimeout(() => process.exit(0), 5000).unref();
+  void Promise.all(servers.map((server) => drain(server, 5000))).then(() => process.exit(0));
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
@@ -9,7 +7,7 @@ import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { loadStaticConfig } from './config/static-config.js';
-import { createHttpServer } from './http/http-server.js';
+import { createHttpServer, drain, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
 import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
@@ -176,21 +174,4 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     await store.close();
     throw error;
   }
-}
-
-async function listen(server: Server, host: string, port: number, servers: Server[]): Promise<string> {
-  server.listen(port, host);
-  await once(server, 'listening');
-  servers.push(server);
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${shownHost}:${address.port}`;
-}
-
-async function drain(server: Server, graceMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-  await closed;
-  clearTimeout(timer);
 }

@@ -222,9 +222,6 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   });
 }
 
-
-
-
 function parseUrl(name: string, raw: string, problems: string[]): URL | undefined {
   try {
     const url = new URL(raw);

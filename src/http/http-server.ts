@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { answerMalformedRequests } from './malformed-requests.js';
 
 /** Request line and headers together: larger requests get a 431 from answerMalformedRequests. */
@@ -14,4 +16,23 @@ export function createHttpServer(listener: RequestListener): Server {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   return answerMalformedRequests(server);
+}
+
+/** Listens on host:port, adds the server to `servers` once it listens, and gives its URL. */
+export async function listen(server: Server, host: string, port: number, servers: Server[]): Promise<string> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  servers.push(server);
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}
+
+/** Stops accepting, closes idle connections, and cuts the rest after `graceMs`; resolves once closed. */
+export async function drain(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
 }
