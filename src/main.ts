@@ -25,6 +25,15 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   if (cluster.isWorker) {
     const metrics = createMetrics();
     Object.assign(options, { metrics, metricsSource: createWorkerMetricsSource(metrics.registry), metricsServer: false });
+  } else {
+    // One process: the protected API gets a thread of its own. Its end takes the process down,
+    // as an uncaught error would, so that a supervisor restarts the whole server.
+    options.apiThread = {
+      onFailure(error) {
+        logger.fatal({ err: error }, 'the protected API stopped');
+        process.exit(1);
+      },
+    };
   }
   let running;
   try {

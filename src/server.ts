@@ -13,7 +13,7 @@ import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
-import { createMetricsEndpoint, registrySource, type MetricsSource } from './observability/metrics-endpoint.js';
+import { combinedSource, createMetricsEndpoint, registrySource, type MetricsSource } from './observability/metrics-endpoint.js';
 import { createMetrics, createProcessGauge, type Metrics } from './observability/metrics.js';
 import { observeProviderEvents } from './observability/provider-events.js';
 import { createRequestObserver } from './observability/request-observer.js';
@@ -24,6 +24,7 @@ import { startProviderRefresher, type ProviderRefresher } from './provider/provi
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
+import { startApiThread, type ApiThread } from './resource-server/start-api-thread.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { productionProblems } from './security/production-guard.js';
 import { createRegistrationLimiter } from './security/registration-rate-limit.js';
@@ -50,6 +51,13 @@ export interface StartOptions {
   metricsSource?: MetricsSource;
   /** False in cluster workers: the primary owns METRICS_PORT. */
   metricsServer?: boolean;
+  /**
+   * Run the protected API in a worker thread of its own (resource-server/start-api-thread.ts),
+   * not on this thread's event loop. Not in cluster workers: their ports are shared through the
+   * cluster's primary, and only a worker's main thread takes part in that. `onFailure` is told
+   * when the thread ends on its own.
+   */
+  apiThread?: { onFailure: (error: Error) => void };
 }
 
 /**
@@ -60,7 +68,10 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
   const production = config.env === 'production';
   const metrics = options.metrics ?? createMetrics();
   if (!options.metrics) createProcessGauge(metrics.registry).set(1);
-  const metricsSource = config.metrics.enabled ? options.metricsSource ?? registrySource(metrics.registry) : undefined;
+  let apiThread: ApiThread | undefined;
+  const metricsSource = !config.metrics.enabled ? undefined : options.metricsSource ?? (options.apiThread
+    ? combinedSource(metrics.registry, async () => (apiThread ? [await apiThread.metrics()] : []))
+    : registrySource(metrics.registry));
   let draining = false;
   const store = instrumentStore(await openStore(config, logger), metrics.store);
   // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
@@ -142,7 +153,15 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     }
 
     let apiUrl: string | undefined;
-    if (config.api.enabled) {
+    if (config.api.enabled && options.apiThread) {
+      apiThread = await startApiThread({
+        host: config.api.host, port: config.api.port, issuer: config.issuer, audience: config.api.audience,
+        jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`, trustProxy: config.trustProxy, logLevel: config.logLevel,
+        metrics: config.metrics.enabled, redis: config.redis,
+        viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cacheViews: config.env !== 'development',
+      }, { logger, ...options.apiThread });
+      apiUrl = apiThread.url;
+    } else if (config.api.enabled) {
       const api = createApiApp({
         issuer: config.issuer,
         audience: config.api.audience,
@@ -163,13 +182,14 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       async close(graceMs = config.shutdownGraceMs) {
         draining = true;
         refresher?.stop();
-        await Promise.all(servers.map((server) => drain(server, graceMs)));
+        await Promise.all([...servers.map((server) => drain(server, graceMs)), apiThread?.close(graceMs)]);
         await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
         await store.close();
       },
     };
   } catch (error) {
     refresher?.stop();
+    await apiThread?.close(0);
     await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
     await store.close();
     throw error;

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import type { Registry } from 'prom-client';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 
 /** Where /metrics text comes from: this process's registry, or the cluster's aggregate. */
 export interface MetricsSource {
@@ -9,6 +9,20 @@ export interface MetricsSource {
 
 export function registrySource(registry: Registry): MetricsSource {
   return { contentType: registry.contentType, text: () => registry.metrics() };
+}
+
+/**
+ * This process's registry summed with metrics kept elsewhere in it (the protected API's
+ * thread), as a cluster's workers are summed: one series per label set, one HELP and TYPE per name.
+ */
+export function combinedSource(registry: Registry, others: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>): MetricsSource {
+  return {
+    contentType: registry.contentType,
+    async text() {
+      const [own, rest] = await Promise.all([registry.getMetricsAsJSON(), others()]);
+      return rest.length === 0 ? registry.metrics() : AggregatorRegistry.aggregate([own, ...rest]).metrics();
+    },
+  };
 }
 
 /** GET /metrics in Prometheus text format. Never cached. */

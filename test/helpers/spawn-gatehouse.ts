@@ -9,6 +9,8 @@ export interface SpawnedGatehouse {
   child: ChildProcess;
   port: number;
   issuer: string;
+  /** The protected API next to it (API_PORT). */
+  apiUrl: string;
   /** Everything written to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
@@ -59,6 +61,7 @@ export async function spawnGatehouse(options: { command?: 'node' | 'npm start'; 
     child,
     port,
     issuer: `http://localhost:${port}`,
+    apiUrl: `http://localhost:${apiPort}`,
     output: () => output,
     exited,
     async cleanup() {

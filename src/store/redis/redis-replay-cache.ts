@@ -1,7 +1,9 @@
+import type { RedisConfig } from '../../config/redis-config.js';
+import type { Logger } from '../../observability/logger.js';
 import type { ReplayCache } from '../replay-cache.js';
-import type { RedisClient } from './connection.js';
-import type { RedisKeys } from './keys.js';
-import type { StoreGuard } from './store-guard.js';
+import { connectRedis, createRedisClient, type RedisClient } from './connection.js';
+import { createRedisKeys, type RedisKeys } from './keys.js';
+import { createStoreGuard, type StoreGuard } from './store-guard.js';
 
 /**
  * The replay cache every instance shares: SET NX with a lifetime is one atomic step, so of
@@ -15,5 +17,22 @@ export function createRedisReplayCache(deps: { client: RedisClient; keys: RedisK
     },
     // The client belongs to the store, which closes it.
     async close() {},
+  };
+}
+
+/**
+ * A replay cache with a Redis client of its own, for a part of the server that runs without the
+ * store (the protected API's thread): the same keys as the store's, so every instance shares them.
+ */
+export async function openRedisReplayCache(config: RedisConfig, logger: Logger): Promise<ReplayCache> {
+  const client = createRedisClient(config);
+  await connectRedis(client, config, logger);
+  const guard = createStoreGuard({ logger, deadlineMs: config.commandTimeoutMs * 2 });
+  const cache = createRedisReplayCache({ client, keys: createRedisKeys(config.keyPrefix), guard });
+  return {
+    claim: cache.claim,
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
   };
 }
