@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHttpServer, drain, listen } from '../http/http-server.js';
 import { createViews } from '../http/views.js';
+import { registerEventLoopDelay } from '../observability/event-loop-delay.js';
 import { createLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createRequestObserver } from '../observability/request-observer.js';
@@ -15,9 +16,11 @@ const data = workerData as ApiThreadData;
 const port = parentPort!;
 // Lines go to stdout as the authorization server's do: whole-line writes, so they never interleave.
 const logger = createLogger({ level: data.logLevel });
-// Request metrics only: the process metrics (CPU, memory, event loop) are the main thread's.
+// Request metrics and this thread's event-loop delay: the process metrics (CPU, memory) are the main thread's.
 const metrics = data.metrics ? createMetrics({ defaultMetrics: false }) : undefined;
-const replayCache = data.redis ? await openRedisReplayCache(data.redis, logger) : createMemoryReplayCache();
+if (metrics) registerEventLoopDelay(metrics.registry, { thread: 'api' });
+// Its Redis client's lines say whose it is: the authorization server logs its own connection too.
+const replayCache = data.redis ? await openRedisReplayCache(data.redis, logger.child({ part: 'protected API' })) : createMemoryReplayCache();
 const app = createApiApp({
   issuer: data.issuer,
   audience: data.audience,

@@ -45,10 +45,13 @@ describeWithRedis('the protected API in its own thread', 'redis-server-binary', 
     const metrics = await (await fetch(`${server.issuer}/metrics`)).text();
     expect(metrics).toMatch(/gatehouse_http_request_duration_seconds_count\{server="api",route="\/protected",method="GET",status="2xx"\} 1\n/);
     expect(metrics).toMatch(/gatehouse_http_request_duration_seconds_count\{server="api",route="\/protected",method="GET",status="4xx"\} 1\n/);
-    // One family per name, and the process's own metrics once (the thread keeps none).
+    // One family per name, and the process's own metrics once (the thread keeps none of those).
     const families = metrics.split('\n').filter((text) => text.startsWith('# TYPE '));
     expect(new Set(families).size).toBe(families.length);
     expect(metrics.match(/^process_cpu_user_seconds_total /gm)).toHaveLength(1);
+    // The thread's own event-loop delay, next to the main thread's.
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_p99_seconds\{thread="api"\} \d/m);
   });
 
   it('remembers DPoP proofs in Redis, where every instance sees them: a proof used twice is refused', async () => {
