@@ -153,10 +153,11 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     }
 
     let apiUrl: string | undefined;
+    const apiJwksUri = config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`;
     if (config.api.enabled && options.apiThread) {
       apiThread = await startApiThread({
         host: config.api.host, port: config.api.port, issuer: config.issuer, audience: config.api.audience,
-        jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`, trustProxy: config.trustProxy, logLevel: config.logLevel,
+        jwksUri: apiJwksUri, trustProxy: config.trustProxy, logLevel: config.logLevel,
         metrics: config.metrics.enabled, redis: config.redis,
         viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cacheViews: config.env !== 'development',
       }, { logger, ...options.apiThread });
@@ -165,7 +166,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       const api = createApiApp({
         issuer: config.issuer,
         audience: config.api.audience,
-        jwksUri: config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`,
+        jwksUri: apiJwksUri,
         logger,
         views,
         replayCache,
