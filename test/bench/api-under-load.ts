@@ -1,12 +1,12 @@
 /**
  * Does the protected API keep answering while the authorization server is busy? Starts ours as
  * `npm start` runs it (one process, the API in its own thread, the embedded store) and measures,
- * each for SECONDS after a warm-up: the API alone, client_credentials alone, then both at once.
+ * each for BENCH_SECONDS after a warm-up: the API alone, client_credentials alone, then both at once.
  * Each load comes from an autocannon process of its own, so neither load generator waits on the
  * other. On a host with few cores the load generators take CPU from the server: compare the
  * figures of one run with each other, not with another machine's.
  *
- *   npm run bench:api-under-load          (SECONDS=8, CONNECTIONS=8 per load by default)
+ *   npm run bench:api-under-load          (BENCH_SECONDS=8, BENCH_CONNECTIONS=8 per load by default)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { basicAuth, discover, tokenRequest } from './oauth-client.ts';
 import { BENCH_CLIENT, OPAQUE_RESOURCE, REPO_DIR, startOurs } from './targets.ts';
 
-const seconds = Number(process.env['SECONDS'] ?? 8);
-const connections = Number(process.env['CONNECTIONS'] ?? 8);
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 8);
+const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 8);
 
 interface Figures { perSecond: number; p99Ms: number; non2xx: number }
 
