@@ -142,6 +142,16 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       draining: () => draining,
       metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
     });
+    const apiJwksUri = config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`;
+    // The API's thread is up before the authorization server listens: once /readyz answers, so does the API.
+    if (config.api.enabled && options.apiThread) {
+      apiThread = await startApiThread({
+        host: config.api.host, port: config.api.port, issuer: config.issuer, audience: config.api.audience,
+        jwksUri: apiJwksUri, trustProxy: config.trustProxy, logLevel: config.logLevel,
+        metrics: config.metrics.enabled, redis: config.redis,
+        viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cacheViews: config.env !== 'development',
+      }, { logger, ...options.apiThread });
+    }
     const servers: Server[] = [];
     const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
 
@@ -152,17 +162,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       metricsUrl = await listen(createHttpServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
     }
 
-    let apiUrl: string | undefined;
-    const apiJwksUri = config.api.jwksUri ?? `${config.issuer}${ROUTES.jwks}`;
-    if (config.api.enabled && options.apiThread) {
-      apiThread = await startApiThread({
-        host: config.api.host, port: config.api.port, issuer: config.issuer, audience: config.api.audience,
-        jwksUri: apiJwksUri, trustProxy: config.trustProxy, logLevel: config.logLevel,
-        metrics: config.metrics.enabled, redis: config.redis,
-        viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cacheViews: config.env !== 'development',
-      }, { logger, ...options.apiThread });
-      apiUrl = apiThread.url;
-    } else if (config.api.enabled) {
+    let apiUrl = apiThread?.url;
+    if (config.api.enabled && !apiThread) {
       const api = createApiApp({
         issuer: config.issuer,
         audience: config.api.audience,
