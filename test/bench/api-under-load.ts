@@ -43,7 +43,8 @@ try {
     endpoints.token,
   ], duration);
 
-  await Promise.all([api(2), tokens(2)]);
+  // Warm-up: both at once, for up to 2 s.
+  await Promise.all([api(Math.min(2, seconds)), tokens(Math.min(2, seconds))]);
   const apiAlone = await api(seconds);
   const tokensAlone = await tokens(seconds);
   const [apiTogether, tokensTogether] = await Promise.all([api(seconds), tokens(seconds)]);
