@@ -11,16 +11,20 @@ export function registrySource(registry: Registry): MetricsSource {
   return { contentType: registry.contentType, text: () => registry.metrics() };
 }
 
+/** A registry's metrics as data (what getMetricsAsJSON gives), as they cross to another thread. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
 /**
  * This process's registry summed with metrics kept elsewhere in it (the protected API's
- * thread), as a cluster's workers are summed: one series per label set, one HELP and TYPE per name.
+ * thread), as a cluster's workers are summed: one series per label set, one HELP and TYPE per
+ * name. The registry is read once per scrape: a collect may reset what it reports (event-loop delay).
  */
-export function combinedSource(registry: Registry, others: () => Promise<MetricObjectWithValues<MetricValue<string>>[][]>): MetricsSource {
+export function combinedSource(registry: Registry, others: () => Promise<MetricsJson[]>): MetricsSource {
   return {
     contentType: registry.contentType,
     async text() {
       const [own, rest] = await Promise.all([registry.getMetricsAsJSON(), others()]);
-      return rest.length === 0 ? registry.metrics() : AggregatorRegistry.aggregate([own, ...rest]).metrics();
+      return AggregatorRegistry.aggregate([own, ...rest]).metrics();
     },
   };
 }

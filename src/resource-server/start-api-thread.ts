@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { RedisConfig } from '../config/redis-config.js';
 import type { Logger } from '../observability/logger.js';
+import type { MetricsJson } from '../observability/metrics-endpoint.js';
 
 /** What the API's thread is started with (plain data: it crosses to the thread by copy). */
 export interface ApiThreadData {
@@ -21,17 +21,15 @@ export interface ApiThreadData {
   readonly cacheViews: boolean;
 }
 
-export type ThreadMetrics = MetricObjectWithValues<MetricValue<string>>[];
-
 /** Messages to the thread. */
 export type ToApiThread = { type: 'metrics'; id: number } | { type: 'close'; graceMs: number };
 /** Messages from the thread. */
-export type FromApiThread = { type: 'ready'; url: string } | { type: 'metrics'; id: number; metrics: ThreadMetrics };
+export type FromApiThread = { type: 'ready'; url: string } | { type: 'metrics'; id: number; metrics: MetricsJson };
 
 export interface ApiThread {
   readonly url: string;
   /** The thread's metrics, to be summed with this thread's registry. */
-  metrics(): Promise<ThreadMetrics>;
+  metrics(): Promise<MetricsJson>;
   /** Drains the API's connections (up to `graceMs`) and ends the thread. */
   close(graceMs: number): Promise<void>;
 }
@@ -54,7 +52,7 @@ export async function startApiThread(data: ApiThreadData, deps: { logger: Logger
   const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let closing = false;
   let nextId = 0;
-  const pending = new Map<number, (metrics: ThreadMetrics) => void>();
+  const pending = new Map<number, (metrics: MetricsJson) => void>();
 
   const url = await new Promise<string>((resolve, reject) => {
     const onMessage = (message: FromApiThread) => {
