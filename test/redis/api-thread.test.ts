@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as client from 'openid-client';
-import { buildDist, REPO_DIR } from '../helpers/build-dist.js';
+import { buildDist } from '../helpers/build-dist.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, discoverClient } from '../helpers/oauth.js';
 import { redisCli, startRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
@@ -78,23 +74,13 @@ describeWithRedis('the protected API in its own thread', 'redis-server-binary', 
   });
 
   it('answers on the API port as soon as /readyz says ready', async () => {
-    const [port, apiPort] = [await freePort(), await freePort()];
-    const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-ready-'));
-    const child = spawn('node', ['dist/main.js'], {
-      cwd: REPO_DIR,
-      env: {
-        PATH: `${REPO_DIR}node_modules/.bin:${process.env['PATH']}`, NODE_ENV: 'test', HOST: '127.0.0.1', DATA_DIR: dataDir,
-        PORT: String(port), API_PORT: String(apiPort), ISSUER: `http://localhost:${port}`, API_AUDIENCE: `http://localhost:${apiPort}`,
-      },
-      stdio: 'ignore',
-    });
+    const starting = await spawnGatehouse({ waitUntilUp: false });
     try {
       // Polled every 50 ms from the moment the process starts: the first ready answer counts.
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 20_000, '/readyz to answer ready');
-      expect((await fetch(`http://127.0.0.1:${apiPort}/protected`)).status).toBe(401);
+      await waitFor(async () => (await fetch(`${starting.issuer}/readyz`)).ok, 20_000, '/readyz to answer ready');
+      expect((await fetch(`${starting.apiUrl}/protected`)).status).toBe(401);
     } finally {
-      child.kill('SIGKILL');
-      await rm(dataDir, { recursive: true, force: true });
+      await starting.cleanup();
     }
   });
 
