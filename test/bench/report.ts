@@ -19,15 +19,26 @@ export interface RunRow {
   /** Operations per second of server CPU: throughput per core actually used. */
   perCpuSecond?: number;
   rssPeakMB?: number;
+  /** Each measured round's figures, in the order the rounds ran. */
+  rounds?: RoundFigures[];
+}
+
+export interface RoundFigures {
+  perSecond: number;
+  perCpuSecond: number;
 }
 
 export interface Ratio {
   scenario: ScenarioId;
   ours: string;
   baseline: string;
-  /** ours / baseline throughput. */
+  /** ours / baseline throughput: the median of the rounds' ratios (each round runs both). */
   ratio: number;
-  /** ours / baseline operations per server CPU-second: less sensitive to a busy host. */
+  /** The lowest and highest of the rounds' ratios. */
+  lowest: number;
+  highest: number;
+  rounds: number;
+  /** ours / baseline operations per server CPU-second, median of the rounds: less sensitive to a busy host. */
   cpuRatio: number | undefined;
 }
 
@@ -69,14 +80,19 @@ export function toMarkdown(report: BenchReport): string {
   lines.push(`# Gatehouse benchmark (${report.mode}, ours on ${report.stores.join(' and ')})`, '');
   lines.push(`${report.startedAt}: ${report.machine.cpus} CPUs (${report.machine.cpuModel}), Node ${report.machine.node}, `
     + `load average ${report.machine.loadAverage.before} at the start and ${report.machine.loadAverage.after} at the end. `
-    + `Each server: ${report.timing.warmupS} s warm-up, ${report.timing.seconds} s measured in ${report.timing.rounds} round(s) of alternating order, ${report.timing.connections} connections `
+    + `Each server: ${report.timing.warmupS} s warm-up, ${report.timing.seconds} s measured in ${report.timing.rounds} round(s) of alternating order (the scenario's servers take turns), ${report.timing.connections} connections `
     + `(${report.timing.flowConcurrency} concurrent flows). The load generator runs on the same host, so servers compete with it for the CPUs. Total ${Math.round(report.durationS)} s.`, '');
 
   lines.push('## Targets', '', '| goal | measured | met |', '| --- | --- | --- |');
   for (const target of report.targets) lines.push(`| ${target.goal} | ${target.measured}${target.note ? ` (${target.note})` : ''} | ${target.met === 'n/a' ? 'n/a' : target.met ? 'yes' : '**no**'} |`);
 
-  lines.push('', '## Ratios (ours / baseline)', '', 'Throughput is what the targets use. Per CPU-second compares the work each server does per request, and moves less when other processes compete for the host.', '', '| scenario | ours | baseline | throughput | per CPU-second |', '| --- | --- | --- | --- | --- |');
-  for (const ratio of report.ratios) lines.push(`| ${ratio.scenario} | ${ratio.ours} | ${ratio.baseline} | ${fmt(ratio.ratio, 2)}× | ${ratio.cpuRatio === undefined ? '' : `${fmt(ratio.cpuRatio, 2)}×`} |`);
+  lines.push('', '## Ratios (ours / baseline)', '',
+    'Each round runs ours and its baseline within seconds of each other, in alternating order; a ratio is the median of the rounds\' ratios, with the lowest and highest round next to it. '
+    + 'Throughput is what the targets use. Per CPU-second compares the work each server does per request, and moves less when other processes compete for the host.', '',
+    '| scenario | ours | baseline | throughput | rounds: lowest–highest | per CPU-second |', '| --- | --- | --- | --- | --- | --- |');
+  for (const ratio of report.ratios) {
+    lines.push(`| ${ratio.scenario} | ${ratio.ours} | ${ratio.baseline} | ${fmt(ratio.ratio, 2)}× | ${ratio.rounds > 1 ? `${fmt(ratio.lowest, 2)}–${fmt(ratio.highest, 2)} (${ratio.rounds})` : ''} | ${ratio.cpuRatio === undefined ? '' : `${fmt(ratio.cpuRatio, 2)}×`} |`);
+  }
 
   lines.push('', '## Runs', '');
   for (const plan of report.scenarios) {

@@ -13,9 +13,10 @@ import { summarizeCpuProfile } from './profile-summary.ts';
 import { startRedis, type ServerProcess } from './processes.ts';
 import { Redis } from 'ioredis';
 import { bytesPerOperation, keyUsageByKind } from './redis-footprint.ts';
+import { computeRatios } from './ratios.ts';
 import { toMarkdown, type BenchReport, type Ratio, type RunRow, type TargetCheck } from './report.ts';
 import type { LoadResult } from './load.ts';
-import { oursName, prepareLoad, scenarioPlans, WORKERS_NAME, type Load, type ScenarioId, type ScenarioPlan, type Timing } from './scenarios.ts';
+import { oursName, prepareLoad, scenarioPlans, WORKERS_NAME, type Load, type ScenarioId, type Timing } from './scenarios.ts';
 import { authorizationCodeFlow, discover, tokenRequest } from './oauth-client.ts';
 import { BENCH_CLIENT, BENCH_USER, OPAQUE_RESOURCE, startBareProvider, startKoaHello, startOAuth2Server, startOurs, type StoreKind, type Target } from './targets.ts';
 
@@ -29,7 +30,10 @@ export interface BenchOptions {
   /** Measured seconds per run, warm-up seconds before it (defaults depend on quick). */
   seconds?: number;
   warmupS?: number;
-  /** Measured windows per target, alternating the order (the measured seconds are split among them). */
+  /**
+   * Measured windows per target, alternating the order (the measured seconds are split among
+   * them). Each round pairs ours with its baseline, and a ratio is the median of the rounds'.
+   */
   rounds?: number;
   connections?: number;
   only?: ScenarioId[];
@@ -46,7 +50,7 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
   const timing: Timing = {
     warmupS: options.warmupS ?? (options.quick ? 0.25 : 2),
     seconds: options.seconds ?? (options.quick ? 1 : 8),
-    rounds: options.rounds ?? (options.quick ? 1 : 2),
+    rounds: options.rounds ?? (options.quick ? 1 : 8),
     connections: options.connections ?? 16,
     flowConcurrency: 8,
   };
@@ -197,7 +201,10 @@ async function measure(target: Target, load: Load, seconds: number, say: (line: 
   return { result, cpuSeconds, rssPeak };
 }
 
-/** Rounds of one target summed (operations, seconds, CPU); latency percentiles averaged over rounds. */
+/**
+ * Rounds of one target summed (operations, seconds, CPU); latency percentiles averaged over
+ * rounds. Each round's own throughput is kept: ratios pair it with the baseline's in that round.
+ */
 function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, parts: Part[]): RunRow {
   const sum = (pick: (part: Part) => number) => parts.reduce((total, part) => total + pick(part), 0);
   const mean = (pick: (part: Part) => number) => sum(pick) / parts.length;
@@ -215,27 +222,11 @@ function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'
     cpuSeconds: round(cpuSeconds, 2),
     perCpuSecond: cpuSeconds > 0 ? round(operations / cpuSeconds, 1) : 0,
     rssPeakMB: Math.round(Math.max(...parts.map((part) => part.rssPeak)) / 1048576),
+    rounds: parts.map((part) => ({
+      perSecond: round(part.result.perSecond, 1),
+      perCpuSecond: part.cpuSeconds > 0 ? round(part.result.operations / part.cpuSeconds, 1) : 0,
+    })),
   };
-}
-
-function computeRatios(runs: RunRow[], plans: ScenarioPlan[]): Ratio[] {
-  const find = (scenario: ScenarioId, target: string) => runs.find((run) => run.scenario === scenario && run.target === target && !run.skipped);
-  const ratios: Ratio[] = [];
-  for (const plan of plans) {
-    for (const oursTarget of plan.ours) {
-      const ours = find(plan.id, oursTarget);
-      for (const baseline of plan.baselines) {
-        const other = find(plan.id, baseline);
-        if (!ours?.perSecond || !other?.perSecond) continue;
-        ratios.push({
-          scenario: plan.id, ours: oursTarget, baseline,
-          ratio: round(ours.perSecond / other.perSecond, 2),
-          cpuRatio: ours.perCpuSecond && other.perCpuSecond ? round(ours.perCpuSecond / other.perCpuSecond, 2) : undefined,
-        });
-      }
-    }
-  }
-  return ratios;
 }
 
 /** Issue 6's speed goals, checked on the headline store (Redis), with the embedded store's figure where it differs. */
@@ -243,8 +234,11 @@ function checkTargets(runs: RunRow[], ratios: Ratio[], stores: readonly StoreKin
   const headline = oursName(stores[0]!);
   const find = (scenario: ScenarioId, ours: string, baseline: string) => ratios.find((r) => r.scenario === scenario && r.ours === ours && r.baseline === baseline);
   const cpuNote = (scenario: ScenarioId, ours: string, baseline: string) => {
-    const cpu = find(scenario, ours, baseline)?.cpuRatio;
-    return cpu === undefined ? '' : `${cpu}× per CPU-second`;
+    const ratio = find(scenario, ours, baseline);
+    return [
+      ratio && ratio.rounds > 1 ? `rounds ${ratio.lowest}–${ratio.highest}` : undefined,
+      ratio?.cpuRatio === undefined ? undefined : `${ratio.cpuRatio}× per CPU-second`,
+    ].filter(Boolean).join('; ');
   };
   const run = (scenario: ScenarioId, target = headline) => runs.find((r) => r.scenario === scenario && r.target === target && !r.skipped);
   const checks: TargetCheck[] = [];

@@ -1,0 +1,45 @@
+import type { Ratio, RoundFigures, RunRow } from './report.ts';
+import type { ScenarioId, ScenarioPlan } from './scenarios.ts';
+
+/**
+ * Ours against each baseline, round by round: a round runs both within seconds of each other, so
+ * the host's drift (other tenants, CPU frequency) moves both. The ratio is the median of the
+ * rounds' ratios, and the lowest and highest show how much one round can mislead.
+ */
+export function computeRatios(runs: RunRow[], plans: ScenarioPlan[]): Ratio[] {
+  const find = (scenario: ScenarioId, target: string) => runs.find((run) => run.scenario === scenario && run.target === target && !run.skipped);
+  const ratios: Ratio[] = [];
+  for (const plan of plans) {
+    for (const oursTarget of plan.ours) {
+      const ours = find(plan.id, oursTarget);
+      for (const baseline of plan.baselines) {
+        const other = find(plan.id, baseline);
+        if (!ours?.rounds?.length || !other?.rounds?.length) continue;
+        const paired = (pick: (round_: RoundFigures) => number) => ours.rounds!.flatMap((mine, index) => {
+          const theirs = other.rounds![index];
+          return theirs && pick(mine) > 0 && pick(theirs) > 0 ? [pick(mine) / pick(theirs)] : [];
+        });
+        const throughput = paired((round_) => round_.perSecond);
+        const perCpu = paired((round_) => round_.perCpuSecond);
+        if (throughput.length === 0) continue;
+        ratios.push({
+          scenario: plan.id, ours: oursTarget, baseline,
+          ratio: round(median(throughput), 2),
+          lowest: round(Math.min(...throughput), 2),
+          highest: round(Math.max(...throughput), 2),
+          rounds: throughput.length,
+          cpuRatio: perCpu.length ? round(median(perCpu), 2) : undefined,
+        });
+      }
+    }
+  }
+  return ratios;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
