@@ -48,7 +48,7 @@ const PRODUCTION_HASH = { memoryKiB: 19456, passes: 2 };
 export async function runBench(options: BenchOptions): Promise<{ report: BenchReport; markdownPath: string; jsonPath: string }> {
   const started = Date.now();
   const timing: Timing = {
-    warmupS: options.warmupS ?? (options.quick ? 0.25 : 2),
+    warmupS: options.warmupS ?? (options.quick ? 0.25 : 5),
     seconds: options.seconds ?? (options.quick ? 1 : 8),
     rounds: options.rounds ?? (options.quick ? 1 : 8),
     connections: options.connections ?? 16,
