@@ -13,7 +13,7 @@ describe('bench ratios', () => {
   it('pairs each round of ours with the same round of its baseline and reports the median', () => {
     // The host got twice as fast halfway through: the totals would say 0.75×, each round says 0.5×–1×.
     const [ratio] = computeRatios([row('ours', [500, 400, 1000, 2000]), row('bare', [1000, 800, 2000, 2000])], [plan]);
-    expect(ratio).toMatchObject({ scenario: 'cc-opaque', ours: 'ours', baseline: 'bare', ratio: 0.5, lowest: 0.5, highest: 1, rounds: 4 });
+    expect(ratio).toMatchObject({ scenario: 'cc-opaque', ours: 'ours', baseline: 'bare', ratio: 0.5, lowest: 0.5, highest: 1, pairs: 4 });
   });
 
   it('takes the middle round of an odd count, and the CPU ratio from the rounds as well', () => {
@@ -22,7 +22,7 @@ describe('bench ratios', () => {
   });
 
   it('leaves out a round one side has no figure for, and a pair with nothing measured', () => {
-    expect(computeRatios([row('ours', [80, 60]), row('bare', [100])], [plan])[0]).toMatchObject({ ratio: 0.8, rounds: 1 });
+    expect(computeRatios([row('ours', [80, 60]), row('bare', [100])], [plan])[0]).toMatchObject({ ratio: 0.8, pairs: 1 });
     expect(computeRatios([row('ours', [80]), row('bare', [0])], [plan])).toEqual([]);
     expect(computeRatios([row('ours', [80]), { ...row('bare', [100]), skipped: 'needs Redis' }], [plan])).toEqual([]);
   });

@@ -27,7 +27,7 @@ export function computeRatios(runs: RunRow[], plans: ScenarioPlan[]): Ratio[] {
           ratio: round(median(throughput), 2),
           lowest: round(Math.min(...throughput), 2),
           highest: round(Math.max(...throughput), 2),
-          rounds: throughput.length,
+          pairs: throughput.length,
           cpuRatio: perCpu.length ? round(median(perCpu), 2) : undefined,
         });
       }

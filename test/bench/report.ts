@@ -37,7 +37,8 @@ export interface Ratio {
   /** The lowest and highest of the rounds' ratios. */
   lowest: number;
   highest: number;
-  rounds: number;
+  /** Rounds that had a figure for both. */
+  pairs: number;
   /** ours / baseline operations per server CPU-second, median of the rounds: less sensitive to a busy host. */
   cpuRatio: number | undefined;
 }
@@ -91,7 +92,7 @@ export function toMarkdown(report: BenchReport): string {
     + 'Throughput is what the targets use. Per CPU-second compares the work each server does per request, and moves less when other processes compete for the host.', '',
     '| scenario | ours | baseline | throughput | rounds: lowest–highest | per CPU-second |', '| --- | --- | --- | --- | --- | --- |');
   for (const ratio of report.ratios) {
-    lines.push(`| ${ratio.scenario} | ${ratio.ours} | ${ratio.baseline} | ${fmt(ratio.ratio, 2)}× | ${ratio.rounds > 1 ? `${fmt(ratio.lowest, 2)}–${fmt(ratio.highest, 2)} (${ratio.rounds})` : ''} | ${ratio.cpuRatio === undefined ? '' : `${fmt(ratio.cpuRatio, 2)}×`} |`);
+    lines.push(`| ${ratio.scenario} | ${ratio.ours} | ${ratio.baseline} | ${fmt(ratio.ratio, 2)}× | ${ratio.pairs > 1 ? `${fmt(ratio.lowest, 2)}–${fmt(ratio.highest, 2)} (${ratio.pairs})` : ''} | ${ratio.cpuRatio === undefined ? '' : `${fmt(ratio.cpuRatio, 2)}×`} |`);
   }
 
   lines.push('', '## Runs', '');

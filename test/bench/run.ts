@@ -236,7 +236,7 @@ function checkTargets(runs: RunRow[], ratios: Ratio[], stores: readonly StoreKin
   const cpuNote = (scenario: ScenarioId, ours: string, baseline: string) => {
     const ratio = find(scenario, ours, baseline);
     return [
-      ratio && ratio.rounds > 1 ? `rounds ${ratio.lowest}–${ratio.highest}` : undefined,
+      ratio && ratio.pairs > 1 ? `rounds ${ratio.lowest}–${ratio.highest}` : undefined,
       ratio?.cpuRatio === undefined ? undefined : `${ratio.cpuRatio}× per CPU-second`,
     ].filter(Boolean).join('; ');
   };
