@@ -134,7 +134,13 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
 
     if (redis) {
       options.log('Redis bytes per stored record');
-      redisReport = await measureRedisFootprint(redis.url, targets.get(oursName('redis'))!, options.quick);
+      // On a fresh instance of ours (same Redis, same keys), after the measured one has stopped:
+      // its CPU profile (--profile) then covers the scenarios and nothing else.
+      const measured = targets.get(oursName('redis'))!;
+      await measured.process.stop();
+      const fresh = await startOurs({ workDir, name: 'gatehouse footprint (Redis)', store: 'redis', redisUrl: redis.url, dataDir: measured.dataDir });
+      processes.push(fresh.process);
+      redisReport = await measureRedisFootprint(redis.url, fresh, options.quick);
     } else {
       redisReport = { skipped: 'ours did not run on Redis' };
     }
