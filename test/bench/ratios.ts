@@ -1,3 +1,4 @@
+import { median, roundTo } from '../helpers/stats.ts';
 import type { Ratio, RoundFigures, RunRow } from './report.ts';
 import type { ScenarioId, ScenarioPlan } from './scenarios.ts';
 
@@ -15,31 +16,23 @@ export function computeRatios(runs: RunRow[], plans: ScenarioPlan[]): Ratio[] {
       for (const baseline of plan.baselines) {
         const other = find(plan.id, baseline);
         if (!ours?.rounds?.length || !other?.rounds?.length) continue;
-        const paired = (pick: (round_: RoundFigures) => number) => ours.rounds!.flatMap((mine, index) => {
+        const paired = (pick: (round: RoundFigures) => number) => ours.rounds!.flatMap((mine, index) => {
           const theirs = other.rounds![index];
           return theirs && pick(mine) > 0 && pick(theirs) > 0 ? [pick(mine) / pick(theirs)] : [];
         });
-        const throughput = paired((round_) => round_.perSecond);
-        const perCpu = paired((round_) => round_.perCpuSecond);
+        const throughput = paired((round) => round.perSecond);
+        const perCpu = paired((round) => round.perCpuSecond);
         if (throughput.length === 0) continue;
         ratios.push({
           scenario: plan.id, ours: oursTarget, baseline,
-          ratio: round(median(throughput), 2),
-          lowest: round(Math.min(...throughput), 2),
-          highest: round(Math.max(...throughput), 2),
+          ratio: roundTo(median(throughput), 2),
+          lowest: roundTo(Math.min(...throughput), 2),
+          highest: roundTo(Math.max(...throughput), 2),
           pairs: throughput.length,
-          cpuRatio: perCpu.length ? round(median(perCpu), 2) : undefined,
+          cpuRatio: perCpu.length ? roundTo(median(perCpu), 2) : undefined,
         });
       }
     }
   }
   return ratios;
 }
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

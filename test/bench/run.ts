@@ -13,6 +13,7 @@ import { summarizeCpuProfile } from './profile-summary.ts';
 import { startRedis, type ServerProcess } from './processes.ts';
 import { Redis } from 'ioredis';
 import { bytesPerOperation, keyUsageByKind } from './redis-footprint.ts';
+import { roundTo as round } from '../helpers/stats.ts';
 import { computeRatios } from './ratios.ts';
 import { toMarkdown, type BenchReport, type Ratio, type RunRow, type TargetCheck } from './report.ts';
 import type { LoadResult } from './load.ts';
@@ -301,8 +302,6 @@ async function measureRedisFootprint(redisUrl: string, ours: Target, quick: bool
     redis.disconnect();
   }
 }
-
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({

@@ -1,5 +1,6 @@
 import { Browser, findForm, type Page } from './browser.js';
 import { authorizationUrl, pkcePair } from './requests.js';
+import { median, quantile } from './stats.js';
 
 export interface LoginTiming {
   tries: number;
@@ -10,15 +11,6 @@ export interface LoginTiming {
   difference: number;
   unknownUserP90Ms: number;
   wrongPasswordP90Ms: number;
-}
-
-const median = (values: number[]) => quantile(values, 0.5);
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
 }
 
 /**
