@@ -215,6 +215,7 @@ async function measure(target: Target, load: Load, seconds: number, say: (line: 
 function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, parts: Part[]): RunRow {
   const sum = (pick: (part: Part) => number) => parts.reduce((total, part) => total + pick(part), 0);
   const mean = (pick: (part: Part) => number) => sum(pick) / parts.length;
+  const perCpuSecond = (operations: number, cpuSeconds: number) => (cpuSeconds > 0 ? round(operations / cpuSeconds, 1) : 0);
   const operations = sum((part) => part.result.operations);
   const seconds = sum((part) => part.result.seconds);
   const cpuSeconds = sum((part) => part.cpuSeconds);
@@ -227,11 +228,11 @@ function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'
     p99Ms: round(mean((part) => part.result.latency.p99), 2),
     failures: sum((part) => part.result.failures),
     cpuSeconds: round(cpuSeconds, 2),
-    perCpuSecond: cpuSeconds > 0 ? round(operations / cpuSeconds, 1) : 0,
+    perCpuSecond: perCpuSecond(operations, cpuSeconds),
     rssPeakMB: Math.round(Math.max(...parts.map((part) => part.rssPeak)) / 1048576),
     rounds: parts.map((part) => ({
       perSecond: round(part.result.perSecond, 1),
-      perCpuSecond: part.cpuSeconds > 0 ? round(part.result.operations / part.cpuSeconds, 1) : 0,
+      perCpuSecond: perCpuSecond(part.result.operations, part.cpuSeconds),
     })),
   };
 }
