@@ -1,9 +1,9 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountRecord } from '../accounts/account-repository.js';
 import type { AccountService } from '../accounts/account-service.js';
 import type { CodeCheck, SecondFactorService } from '../accounts/second-factor.js';
+import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { CsrfTokens } from '../security/csrf.js';
@@ -34,7 +34,7 @@ const SIGN_IN_FAILED = 'Incorrect username or password.';
 export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
   const { views, csrf, prefix, secondFactor } = deps;
   const router = new Router({ prefix });
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const forms = readBody('form', '16kb');
   const sessions = createAccountSessions({ path: prefix });
 
   const render = async (ctx: Context, name: string, locals: Record<string, unknown>) => {

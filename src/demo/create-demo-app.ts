@@ -1,10 +1,10 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Koa, { type Context } from 'koa';
 import * as client from 'openid-client';
 import { createAssetsMiddleware } from '../http/assets.js';
+import { readBody } from '../http/read-body.js';
 import { createViews } from '../http/views.js';
 import { createHealthRouter } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
@@ -37,7 +37,7 @@ export function createDemoApp(deps: DemoAppDeps): Koa {
   const secureCookies = config.redirectUri.startsWith('https:');
   const views = createViews({ viewsDir: DEMO_VIEWS_DIR, assetsPath: '/assets', cache: true });
   const sessions = createSessionStore();
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  const forms = readBody('form', '4kb');
   const router = new Router();
 
   const sessionOf = (ctx: Context): DemoSession => {

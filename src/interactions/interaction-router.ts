@@ -1,10 +1,10 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.js';
 import type { SecondFactorService } from '../accounts/second-factor.js';
+import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { LoginMetrics } from '../observability/metrics.js';
@@ -43,7 +43,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   const provider = () => deps.provider.current();
   const router = new Router({ prefix });
   // Form bodies only, small: these routes take a username, a password and a decision.
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const forms = readBody('form', '16kb');
 
   const { strings } = views;
   const render = async (ctx: Context, name: string, locals: Record<string, unknown>, imageOrigins: string[] = []) => {

@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import Koa from 'koa';
 import { createHealthRouter, HEALTH_PATHS } from '../observability/health.js';
@@ -9,6 +8,7 @@ import { createErrorHandler } from '../http/error-handler.js';
 import { sendJson } from '../http/json-body.js';
 import { notFound } from '../http/not-found.js';
 import { onlyAt } from '../http/path-scope.js';
+import { readBody } from '../http/read-body.js';
 import { createRouteTable } from '../http/route-table.js';
 import type { Views } from '../http/views.js';
 import { createSecurityHeaders } from '../security/headers.js';
@@ -79,7 +79,8 @@ export function createApiApp(deps: ApiAppDeps): Koa {
       }],
     },
     '/protected/messages': {
-      POST: [bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' }), auth, requireScopes('api:write'), (ctx) => {
+      // The token first: a caller without one never gets a body read (or decompressed).
+      POST: [auth, requireScopes('api:write'), readBody('json', '4kb'), (ctx) => {
         const token = ctx.state['token'] as AccessTokenClaims;
         const text = (ctx.request.body as { text?: unknown } | undefined)?.text;
         if (typeof text !== 'string' || text.length === 0 || text.length > 280) {

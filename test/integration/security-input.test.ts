@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
 import { Browser, findForm } from '../helpers/browser.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
@@ -163,6 +164,38 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
     ], server.apiUrl);
   });
 
+  it('the protected API\'s JSON bodies: unreadable ones are 4xx, and are read only after the token is checked', async () => {
+    const response = await fetch(`${server.issuer}/oauth/token`, {
+      method: 'POST', headers: { authorization: AUTH, 'content-type': FORM },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read api:write', resource: server.apiUrl }),
+    });
+    const { access_token: token } = await response.json() as { access_token: string };
+    const message = (body: string | Buffer, headers: Record<string, string>, status: number): Case =>
+      ({ method: 'POST', path: '/protected/messages', body, headers: { authorization: `Bearer ${token}`, 'content-type': JSON_TYPE, ...headers }, status });
+    await run('api messages', [
+      message('{"text":', {}, 400),
+      message('{"text":"hi"', {}, 400),
+      message('null', {}, 400),
+      message('{"__proto__":{"admin":true},"text":"hi"}', {}, 400),
+      message(`{"text":"${HUGE}"}`, {}, 413),
+      message('not gzip', { 'content-encoding': 'gzip' }, 400),
+      message('not brotli', { 'content-encoding': 'br' }, 400),
+      message('not deflate', { 'content-encoding': 'deflate' }, 400),
+      message(gzipSync('{"text":').subarray(0, 10), { 'content-encoding': 'gzip' }, 400),
+      message('{"text":"hi"}', { 'content-encoding': 'zstd' }, 415),
+      message('{"text":"hi"}', { 'content-type': 'text/plain' }, 400),
+      // Without a token the body is never looked at.
+      { method: 'POST', path: '/protected/messages', body: '{"text":', headers: { 'content-type': JSON_TYPE }, status: 401, error: 'unauthorized' },
+      { method: 'POST', path: '/protected/messages', body: 'not gzip', headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, status: 401, error: 'unauthorized' },
+    ], server.apiUrl);
+    // Compressed and whole, it is read.
+    const compressed = await rawRequest(`${server.apiUrl}/protected/messages`, {
+      method: 'POST', body: gzipSync('{"text":"hi"}'),
+      headers: { authorization: `Bearer ${token}`, 'content-type': JSON_TYPE, 'content-encoding': 'gzip' },
+    });
+    expect([compressed.status, JSON.parse(compressed.body).accepted?.text]).toEqual([201, 'hi']);
+  });
+
   it('our login and consent forms, on a live interaction', async () => {
     const browser = new Browser();
     const login = await browser.open(authorizationUrl(server.issuer, { scope: 'openid email', code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' }));
@@ -178,6 +211,10 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
       post(loginPath, Buffer.from(`csrf=${csrf}&username=\xff\xfe&password=x`, 'latin1'), page, 401),
       post(loginPath, `csrf=${csrf}&username=${'u'.repeat(5000)}&password=${'p'.repeat(5000)}`, page, 401),
       post(loginPath, `csrf=${csrf}&username=demo&password=${HUGE}`, page, 413),
+      post(loginPath, 'not gzip', { ...page, 'content-encoding': 'gzip' }, 400),
+      post(loginPath, 'not brotli', { ...page, 'content-encoding': 'br' }, 400),
+      post(loginPath, `csrf=${csrf}&username=demo&password=x`, { ...page, 'content-encoding': 'zstd' }, 415),
+      post(loginPath, gzipSync(`csrf=${csrf}&username=demo&password=x`), { ...page, 'content-encoding': 'gzip' }, 401),
       post(loginPath, JSON.stringify({ csrf: loginForm.hidden['csrf'], username: 'demo', password: 'demo' }), { ...page, 'content-type': JSON_TYPE }, 403),
       post(loginPath, `csrf[]=${csrf}&username=demo&password=demo`, page, 403),
       post(loginPath, 'csrf=%00&username=demo&password=demo', page, 403),
