@@ -15,7 +15,7 @@ import { acceptHashedClientSecrets } from './client-secret-comparison.js';
 import { newClientId } from './client-id.js';
 import { extraClientMetadata } from './client-metadata.js';
 import { developmentLoopbackFetch } from './development-loopback-fetch.js';
-import { deviceFlowFeature, devicePolling } from './device-flow.js';
+import { deviceFlowFeature, devicePolling, restartCodeEntryWithoutSession } from './device-flow.js';
 import { dPoPFeature } from './dpop.js';
 import { createProviderPages } from './pages.js';
 import { pushedAuthorizationRequestsFeature } from './pushed-authorization.js';
@@ -138,6 +138,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
 
   const provider = new Provider(deps.issuer, configuration);
   acceptHashedClientSecrets(provider);
+  provider.use(restartCodeEntryWithoutSession({ sessionCookie: provider.cookieName('session'), issuer: deps.issuer }));
   provider.use(devicePolling({ replayCache: deps.replayCache, intervalSeconds: deps.devicePollIntervalSeconds }));
   const problems: string[] = [];
   for (const client of deps.staticClients) {

@@ -3,6 +3,7 @@ import type { Client, ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { Views } from '../http/views.js';
 import { setPageHeaders } from '../security/headers.js';
 import type { ReplayCache } from '../store/replay-cache.js';
+import { ROUTES } from './routes.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -53,6 +54,27 @@ export function deviceFlowFeature(views: Views) {
     async successSource(ctx: KoaContextWithOIDC) {
       await render(ctx, 'device-done', { clientName: clientName(ctx.oidc.client) });
     },
+  };
+}
+
+/**
+ * oidc-provider (9.13) answers a POST to the code entry page that comes without a session cookie
+ * with a 500: its error handler puts a new anti-CSRF secret on a session it never saved, then
+ * saves that session as an existing one, which throws. A browser sends such a POST when its
+ * session cookie is gone (expired, cleared, refused), and it could not succeed anyway: the form's
+ * secret belongs to the session. This provider middleware sends it back to the code entry page
+ * (303), which starts a session and asks for the code again.
+ */
+export function restartCodeEntryWithoutSession(deps: { sessionCookie: string; issuer: string }) {
+  const pageUrl = `${deps.issuer}${ROUTES.code_verification}`;
+  return async function restartCodeEntry(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+    // Paths here are the provider's: after the issuer's path, where it is mounted.
+    if (ctx.method === 'POST' && ctx.path === ROUTES.code_verification && !ctx.cookies.get(deps.sessionCookie, { signed: true })) {
+      ctx.status = 303;
+      ctx.redirect(pageUrl);
+      return;
+    }
+    await next();
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
-import { Browser, type Page } from '../helpers/browser.js';
+import { Browser, findForm, type Page } from '../helpers/browser.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const DEMO_DEVICE = 'demo-device';
@@ -61,6 +61,26 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
     expect(wrong.html).toContain('value="BBBB-BBBB"');
     const corrected = await browser.submit(wrong, '/oauth/device', { user_code: authorization.user_code });
     expect(corrected.html).toContain('Connect this device?');
+  });
+
+  it('a code sent without the session cookie (expired, cleared, forged) brings the entry page back, not an error', async () => {
+    const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid' });
+    const entry = await new Browser().open(authorization.verification_uri);
+    const form = findForm(entry.html, '/oauth/device');
+    for (const cookie of [undefined, '_session=forged; _session.sig=forged']) {
+      const response = await fetch(`${server.issuer}/oauth/device`, {
+        method: 'POST', redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...(cookie ? { cookie } : {}) },
+        body: new URLSearchParams({ ...form.hidden, user_code: authorization.user_code }),
+      });
+      expect([cookie, response.status, response.headers.get('location')]).toEqual([cookie, 303, `${server.issuer}/oauth/device`]);
+    }
+    // Where it leads: a new session and the form, and the code goes through from there.
+    const browser = new Browser();
+    const again = await browser.open(`${server.issuer}/oauth/device`);
+    expect(again.html).toContain('Enter the code shown on your');
+    const confirmation = await browser.submit(again, '/oauth/device', { user_code: authorization.user_code });
+    expect(confirmation.html).toContain('Connect this device?');
   });
 
   it('cancelling on the confirmation page gives the device access_denied', async () => {

@@ -77,6 +77,7 @@ const AUTHORIZE_PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope',
 const TOKEN_PARAMS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'resource', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'token', 'token_type_hint'];
 const CLIENT_METADATA = ['redirect_uris', 'client_name', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'scope', 'jwks_uri', 'jwks', 'logo_uri', 'client_uri', 'policy_uri', 'post_logout_redirect_uris', 'application_type', 'first_party', 'resource_server', 'sector_identifier_uri', 'subject_type', 'id_token_signed_response_alg'];
 const FORM_FIELDS = ['csrf', 'username', 'password', 'decision'];
+const DEVICE_FIELDS = ['xsrf', 'user_code', 'confirm', 'abort'];
 
 interface FuzzRequest {
   method: string;
@@ -103,13 +104,19 @@ function authHeader(r: Random): Record<string, string> {
 }
 
 function contentType(r: Random, preferred: string): Record<string, string> {
-  if (r.chance(0.7)) return { 'content-type': preferred };
-  return { 'content-type': r.pick(['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=utf-16', 'application/x-www-form-urlencoded; charset=nope', 'application/jwt', '*/*', ';;;']) };
+  // Sometimes a Content-Encoding the body does not have, or one nobody reads.
+  const encoding: Record<string, string> = r.chance(0.05) ? { 'content-encoding': r.pick(['gzip', 'deflate', 'br', 'zstd', 'identity', 'x']) } : {};
+  if (r.chance(0.7)) return { 'content-type': preferred, ...encoding };
+  return { ...encoding, 'content-type': r.pick(['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=utf-16', 'application/x-www-form-urlencoded; charset=nope', 'application/jwt', '*/*', ';;;']) };
 }
 
 function generate(r: Random, live: { logins: LiveInteraction[]; consents: LiveInteraction[] }): FuzzRequest {
   const accept: Record<string, string> = r.chance(0.5) ? { accept: 'text/html' } : {};
-  const target = r.int(8);
+  const target = r.int(9);
+  if (target === 8) {
+    // The device code entry page, posted as a browser would, mostly without its session.
+    return { method: r.pick(['POST', 'POST', 'GET']), path: '/oauth/device', headers: { ...accept, ...(r.chance(0.3) ? { cookie: `_session=${enc(value(r))}` } : {}), ...contentType(r, 'application/x-www-form-urlencoded') }, body: params(r, DEVICE_FIELDS) };
+  }
   if (target === 0) {
     return { method: r.pick(['GET', 'GET', 'GET', 'POST', 'HEAD', 'OPTIONS']), path: `/oauth/authorize?${params(r, AUTHORIZE_PARAMS)}`, headers: { ...accept } };
   }
@@ -163,7 +170,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe(`fuzzing (seed ${SEED}, ${COUNT} requests)`, () => {
-  it('no 5xx, no stack trace, no hang at authorize, token, introspect, revoke, register, userinfo and our forms; then a normal flow still works', async () => {
+  it('no 5xx, no stack trace, no hang at authorize, token, introspect, revoke, register, userinfo, device code entry and our forms; then a normal flow still works', async () => {
     const r = prng(SEED);
     // Generated up front, in order, so the same seed gives the same requests whatever the timing.
     const requests = Array.from({ length: COUNT }, () => generate(r, live));
