@@ -58,18 +58,22 @@ export function deviceFlowFeature(views: Views) {
 }
 
 /**
- * oidc-provider (9.13) answers a POST to the code entry page that comes without a session cookie
- * with a 500: its error handler puts a new anti-CSRF secret on a session it never saved, then
- * saves that session as an existing one, which throws. A browser sends such a POST when its
- * session cookie is gone (expired, cleared, refused), and it could not succeed anyway: the form's
- * secret belongs to the session. This provider middleware sends it back to the code entry page
- * (303), which starts a session and asks for the code again.
+ * oidc-provider (9.13) answers a code entry POST, or a return from sign-in (/oauth/device/:uid),
+ * that comes without a session cookie with a 500: its error handler for these pages puts a new
+ * anti-CSRF secret on a session it never saved, then saves that session as an existing one,
+ * which throws. A browser comes without the cookie when it expired, was cleared or refused, and
+ * such a request could not succeed anyway: the form's secret and the sign-in belong to the
+ * session. This provider middleware sends it back to the code entry page (303), which starts a
+ * session and asks for the code again.
  */
 export function restartCodeEntryWithoutSession(deps: { sessionCookie: string; issuer: string }) {
   const pageUrl = `${deps.issuer}${ROUTES.code_verification}`;
+  const resumePrefix = `${ROUTES.code_verification}/`;
   return async function restartCodeEntry(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
     // Paths here are the provider's: after the issuer's path, where it is mounted.
-    if (ctx.method === 'POST' && ctx.path === ROUTES.code_verification && !ctx.cookies.get(deps.sessionCookie, { signed: true })) {
+    const codeEntry = ctx.method === 'POST' && ctx.path === ROUTES.code_verification;
+    const resume = (ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path.startsWith(resumePrefix);
+    if ((codeEntry || resume) && !ctx.cookies.get(deps.sessionCookie, { signed: true })) {
       ctx.status = 303;
       ctx.redirect(pageUrl);
       return;

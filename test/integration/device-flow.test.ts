@@ -63,7 +63,7 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
     expect(corrected.html).toContain('Connect this device?');
   });
 
-  it('a code sent without the session cookie (expired, cleared, forged) brings the entry page back, not an error', async () => {
+  it('a code, or a return from sign-in, without the session cookie (expired, cleared, forged) brings the entry page back, not an error', async () => {
     const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid' });
     const entry = await new Browser().open(authorization.verification_uri);
     const form = findForm(entry.html, '/oauth/device');
@@ -74,6 +74,9 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
         body: new URLSearchParams({ ...form.hidden, user_code: authorization.user_code }),
       });
       expect([cookie, response.status, response.headers.get('location')]).toEqual([cookie, 303, `${server.issuer}/oauth/device`]);
+      // The same for the return from sign-in, which the session would have carried.
+      const resume = await fetch(`${server.issuer}/oauth/device/some-uid`, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+      expect([cookie, resume.status, resume.headers.get('location')]).toEqual([cookie, 303, `${server.issuer}/oauth/device`]);
     }
     // Where it leads: a new session and the form, and the code goes through from there.
     const browser = new Browser();
