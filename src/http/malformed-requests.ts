@@ -14,6 +14,7 @@ const MALFORMED = { status: 400, description: 'The request is not valid HTTP (a 
  * them. Node would answer with a bare status line; this answers with the same status and an
  * OAuth-style JSON error (RFC 6749 §5.2 shape) saying what was wrong, then closes the connection.
  * The body is left out when the request may be a HEAD (see below): the status line still tells.
+ * CONNECT requests, which do not reach Koa either, get a 405 the same way.
  */
 export function answerMalformedRequests(server: Server): Server {
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex & { _httpMessage?: { headersSent?: boolean } | null }) => {
@@ -28,17 +29,26 @@ export function answerMalformedRequests(server: Server): Server {
     // An answer to HEAD has no body, and a client reads any as the start of the next response.
     // The method is known only when the packet that failed starts the request; otherwise no body.
     const method = /^([A-Z]+) /.exec(error.rawPacket?.toString('latin1', 0, 16) ?? '')?.[1];
-    const body = method && method !== 'HEAD' ? JSON.stringify({ error: 'invalid_request', error_description: description }) : '';
-    socket.end([
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-      ...(body ? ['Content-Type: application/json; charset=utf-8'] : []),
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      'Cache-Control: no-store',
-      'X-Content-Type-Options: nosniff',
-      'Connection: close',
-      '',
-      body,
-    ].join('\r\n'));
+    answerAndClose(socket, status, method && method !== 'HEAD' ? description : undefined);
+  });
+  // CONNECT (a proxy tunnel) never reaches Koa either; without a listener Node drops the
+  // connection without a word.
+  server.on('connect', (_request, socket: Duplex) => {
+    answerAndClose(socket, 405, 'This server is not a proxy: CONNECT is not supported.');
   });
   return server;
+}
+
+function answerAndClose(socket: Duplex, status: number, description: string | undefined): void {
+  const body = description ? JSON.stringify({ error: 'invalid_request', error_description: description }) : '';
+  socket.end([
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    ...(body ? ['Content-Type: application/json; charset=utf-8'] : []),
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Cache-Control: no-store',
+    'X-Content-Type-Options: nosniff',
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n'));
 }

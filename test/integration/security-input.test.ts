@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
 import { Browser, findForm } from '../helpers/browser.js';
@@ -162,6 +163,22 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
       { path: '/protected', headers: { authorization: 'Bearer a\u0001b' }, status: 400, unparsed: true },
       { path: '/protected', headers: { 'x-padding': 'y'.repeat(20_000) }, status: 431, unparsed: true },
     ], server.apiUrl);
+  });
+
+  it('CONNECT (a proxy tunnel) gets a 405 with an OAuth error, on both servers, instead of a dropped connection', async () => {
+    for (const base of [server.issuer, server.apiUrl]) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(base).port), new URL(base).hostname, () => socket.write('CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n'));
+        let received = '';
+        socket.on('data', (chunk) => { received += chunk; });
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+        socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+      });
+      const [head, body] = answer.split('\r\n\r\n');
+      expect([base, head!.split('\r\n')[0]]).toEqual([base, 'HTTP/1.1 405 Method Not Allowed']);
+      expect(JSON.parse(body!)).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('CONNECT') });
+    }
   });
 
   it('the protected API\'s JSON bodies: unreadable ones are 4xx, and are read only after the token is checked', async () => {
