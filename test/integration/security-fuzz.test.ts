@@ -78,12 +78,15 @@ const TOKEN_PARAMS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 're
 const CLIENT_METADATA = ['redirect_uris', 'client_name', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'scope', 'jwks_uri', 'jwks', 'logo_uri', 'client_uri', 'policy_uri', 'post_logout_redirect_uris', 'application_type', 'first_party', 'resource_server', 'sector_identifier_uri', 'subject_type', 'id_token_signed_response_alg'];
 const FORM_FIELDS = ['csrf', 'username', 'password', 'decision'];
 const DEVICE_FIELDS = ['xsrf', 'user_code', 'confirm', 'abort'];
+const MESSAGE_FIELDS = ['text', '__proto__', 'constructor'];
 
 interface FuzzRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /** Sent to the protected API instead of the authorization server. */
+  api?: boolean;
 }
 
 interface LiveInteraction {
@@ -110,9 +113,18 @@ function contentType(r: Random, preferred: string): Record<string, string> {
   return { ...encoding, 'content-type': r.pick(['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded; charset=utf-16', 'application/x-www-form-urlencoded; charset=nope', 'application/jwt', '*/*', ';;;']) };
 }
 
-function generate(r: Random, live: { logins: LiveInteraction[]; consents: LiveInteraction[] }): FuzzRequest {
+function generate(r: Random, live: { logins: LiveInteraction[]; consents: LiveInteraction[]; apiToken: string }): FuzzRequest {
   const accept: Record<string, string> = r.chance(0.5) ? { accept: 'text/html' } : {};
-  const target = r.int(9);
+  const target = r.int(10);
+  if (target === 9) {
+    // The protected API, mostly with a good token (so that bodies and scopes are reached).
+    const auth = r.chance(0.6) ? { authorization: `${r.pick(['Bearer', 'bearer', 'DPoP'])} ${live.apiToken}` } : authHeader(r);
+    const dpop: Record<string, string> = r.chance(0.15) ? { dpop: r.pick(['x', 'a.b.c', value(r).replace(/[^\x21-\x7e]/g, '')]) } : {};
+    if (r.chance(0.4)) {
+      return { api: true, method: r.pick(['GET', 'GET', 'HEAD', 'OPTIONS', 'DELETE']), path: r.pick(['/protected', '/', '/protected/messages', `/protected/${enc(value(r))}`]), headers: { ...accept, ...auth, ...dpop } };
+    }
+    return { api: true, method: 'POST', path: '/protected/messages', headers: { ...accept, ...auth, ...dpop, ...contentType(r, 'application/json') }, body: jsonBody(r, MESSAGE_FIELDS) };
+  }
   if (target === 8) {
     // The device code entry page, posted as a browser would, mostly without its session.
     return { method: r.pick(['POST', 'POST', 'GET']), path: '/oauth/device', headers: { ...accept, ...(r.chance(0.3) ? { cookie: `_session=${enc(value(r))}` } : {}), ...contentType(r, 'application/x-www-form-urlencoded') }, body: params(r, DEVICE_FIELDS) };
@@ -150,11 +162,17 @@ function headerBytes(request: FuzzRequest): number {
 }
 
 let server: TestGatehouse;
-const live = { logins: [] as LiveInteraction[], consents: [] as LiveInteraction[] };
+const live = { logins: [] as LiveInteraction[], consents: [] as LiveInteraction[], apiToken: '' };
 
 beforeAll(async () => {
   // No throttle in the way: the point is to reach the password check with fuzzed input too.
   server = await startTestGatehouse({ LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000', LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000', LOG_LEVEL: 'info' });
+  const tokenResponse = await fetch(`${server.issuer}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read api:write', resource: server.apiUrl }),
+  });
+  live.apiToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
   for (let i = 0; i < 6; i++) {
     const browser = new Browser();
     const page = await browser.open(authorizationUrl(server.issuer, { scope: 'openid email', code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' }));
@@ -170,7 +188,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe(`fuzzing (seed ${SEED}, ${COUNT} requests)`, () => {
-  it('no 5xx, no stack trace, no hang at authorize, token, introspect, revoke, register, userinfo, device code entry and our forms; then a normal flow still works', async () => {
+  it('no 5xx, no stack trace, no hang at authorize, token, introspect, revoke, register, userinfo, device code entry, our forms and the protected API; then a normal flow still works', async () => {
     const r = prng(SEED);
     // Generated up front, in order, so the same seed gives the same requests whatever the timing.
     const requests = Array.from({ length: COUNT }, () => generate(r, live));
@@ -185,7 +203,7 @@ describe(`fuzzing (seed ${SEED}, ${COUNT} requests)`, () => {
         const describe = () => `request #${index} (seed ${SEED}): ${JSON.stringify(request).slice(0, 600)}`;
         const started = performance.now();
         try {
-          const response = await rawRequest(`${server.issuer}${request.path}`, {
+          const response = await rawRequest(`${request.api ? server.apiUrl : server.issuer}${request.path}`, {
             method: request.method, path: request.path, headers: request.headers, timeoutMs: REQUEST_TIMEOUT_MS,
             ...(request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD' ? { body: request.body } : {}),
           });
