@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
+import { postForm } from '../helpers/requests.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const DEMO_DEVICE = 'demo-device';
@@ -68,11 +69,7 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
     const entry = await new Browser().open(authorization.verification_uri);
     const form = findForm(entry.html, '/oauth/device');
     for (const cookie of [undefined, '_session=forged; _session.sig=forged']) {
-      const response = await fetch(`${server.issuer}/oauth/device`, {
-        method: 'POST', redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...(cookie ? { cookie } : {}) },
-        body: new URLSearchParams({ ...form.hidden, user_code: authorization.user_code }),
-      });
+      const response = await postForm(`${server.issuer}/oauth/device`, { ...form.hidden, user_code: authorization.user_code }, { accept: 'text/html', ...(cookie ? { cookie } : {}) });
       expect([cookie, response.status, response.headers.get('location')]).toEqual([cookie, 303, `${server.issuer}/oauth/device`]);
       // The same for the return from sign-in, which the session would have carried.
       const resume = await fetch(`${server.issuer}/oauth/device/some-uid`, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });

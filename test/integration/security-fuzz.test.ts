@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Browser, findForm } from '../helpers/browser.js';
 import { DEMO_CONFIDENTIAL, DEMO_PUBLIC, discoverClient, signIn } from '../helpers/oauth.js';
-import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, rawRequest } from '../helpers/requests.js';
+import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, postForm, rawRequest } from '../helpers/requests.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 
 /**
@@ -167,10 +167,8 @@ const live = { logins: [] as LiveInteraction[], consents: [] as LiveInteraction[
 beforeAll(async () => {
   // No throttle in the way: the point is to reach the password check with fuzzed input too.
   server = await startTestGatehouse({ LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000', LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000', LOG_LEVEL: 'info' });
-  const tokenResponse = await fetch(`${server.issuer}/oauth/token`, {
-    method: 'POST',
-    headers: { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read api:write', resource: server.apiUrl }),
+  const tokenResponse = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'client_credentials', scope: 'api:read api:write', resource: server.apiUrl }, {
+    authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret),
   });
   live.apiToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
   for (let i = 0; i < 6; i++) {

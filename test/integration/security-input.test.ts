@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from '@jest/globals';
 import { Browser, findForm } from '../helpers/browser.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
-import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, rawRequest, type RawResponse } from '../helpers/requests.js';
+import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, postForm, rawRequest, type RawResponse } from '../helpers/requests.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const { server } = useGatehouse();
@@ -182,13 +182,10 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
   });
 
   it('the protected API\'s JSON bodies: unreadable ones are 4xx, and are read only after the token is checked', async () => {
-    const response = await fetch(`${server.issuer}/oauth/token`, {
-      method: 'POST', headers: { authorization: AUTH, 'content-type': FORM },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read api:write', resource: server.apiUrl }),
-    });
+    const response = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'client_credentials', scope: 'api:read api:write', resource: server.apiUrl }, { authorization: AUTH });
     const { access_token: token } = await response.json() as { access_token: string };
     const message = (body: string | Buffer, headers: Record<string, string>, status: number): Case =>
-      ({ method: 'POST', path: '/protected/messages', body, headers: { authorization: `Bearer ${token}`, 'content-type': JSON_TYPE, ...headers }, status });
+      post('/protected/messages', body, { authorization: `Bearer ${token}`, 'content-type': JSON_TYPE, ...headers }, status);
     await run('api messages', [
       message('{"text":', {}, 400),
       message('{"text":"hi"', {}, 400),
@@ -202,8 +199,8 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
       message('{"text":"hi"}', { 'content-encoding': 'zstd' }, 415),
       message('{"text":"hi"}', { 'content-type': 'text/plain' }, 400),
       // Without a token the body is never looked at.
-      { method: 'POST', path: '/protected/messages', body: '{"text":', headers: { 'content-type': JSON_TYPE }, status: 401, error: 'unauthorized' },
-      { method: 'POST', path: '/protected/messages', body: 'not gzip', headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, status: 401, error: 'unauthorized' },
+      post('/protected/messages', '{"text":', { 'content-type': JSON_TYPE }, 401, 'unauthorized'),
+      post('/protected/messages', 'not gzip', { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, 401, 'unauthorized'),
     ], server.apiUrl);
     // Compressed and whole, it is read.
     const compressed = await rawRequest(`${server.apiUrl}/protected/messages`, {
