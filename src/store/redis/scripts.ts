@@ -4,6 +4,12 @@ import type { RedisClient } from './connection.js';
  * The Lua scripts of the Redis store. Redis runs a script atomically, which is what makes
  * single use and replay detection safe across any number of server instances. Each script
  * touches one key, or only keys sharing the `{accounts}` hash tag (Redis Cluster: one slot).
+ *
+ * A script that adds data must make its first write one that adds (HSET, ZADD...), never a
+ * DEL or ZREMRANGEBYSCORE. Over `maxmemory`, Redis refuses such a command in a script only
+ * while the script has written nothing; after any write, even a DEL of a missing key, the
+ * script writes on. Our upsert began with DEL and so wrote past maxmemory without limit
+ * (Redis 7.0; test/redis/maxmemory.test.ts).
  */
 const SCRIPTS = {
   /**
@@ -15,14 +21,13 @@ const SCRIPTS = {
     lua: `
       local consumed = redis.call('HGET', KEYS[1], 'consumed')
       if not consumed and ARGV[3] ~= '' then consumed = ARGV[3] end
-      redis.call('DEL', KEYS[1])
       if consumed then
         redis.call('HSET', KEYS[1], 'payload', ARGV[1], 'consumed', consumed)
       else
         redis.call('HSET', KEYS[1], 'payload', ARGV[1])
       end
       local ttl = tonumber(ARGV[2])
-      if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+      if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
       return 1`,
   },
   /**
@@ -82,8 +87,8 @@ const SCRIPTS = {
       local ttl = tonumber(ARGV[2])
       local expiresAt = never
       if ttl > 0 then expiresAt = now + ttl * 1000 end
-      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
       redis.call('ZADD', KEYS[1], expiresAt, ARGV[1])
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
       local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
       local latest = tonumber(last[2])
       if latest >= never then

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createRedisStore } from '../../src/store/redis/create-redis-store.js';
+import { StoreUnavailableError } from '../../src/store/store-errors.js';
+import type { Store } from '../../src/store/store.js';
+import { issueTokensUntilRefused } from '../helpers/fill-store.js';
+import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { redisCli, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { basicAuth, looksLikeStackTrace, postForm } from '../helpers/requests.js';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
+import { describeWithRedis } from '../helpers/test-stores.js';
+
+/**
+ * Redis at its maxmemory with noeviction (the policy the boot check asks for) refuses writes
+ * with an OOM error. New tokens then get 503, nothing of a refused record is written, what is
+ * stored keeps working, and once Redis has room again tokens are issued without a restart.
+ */
+describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-binary', () => {
+  let redis: RedisServer;
+  let server: TestGatehouse;
+  let store: Store;
+  const auth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
+  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redisCli(redis.port, 'INFO', 'memory'))![1]);
+
+  beforeAll(async () => {
+    redis = await startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] });
+    server = await startTestGatehouse({ REDIS_URL: redis.url });
+    store = await createRedisStore({ connection: loadConfig({ REDIS_URL: redis.url }).redis!, logger: createLogger({ level: 'silent' }) });
+    // Room for about 3,000 more opaque tokens (~630 bytes each) beyond what the boot stored.
+    await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory', String(await usedMemory() + 2 * 1024 * 1024));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await server?.close();
+    await redis?.close();
+  });
+
+  it('answers new tokens 503 temporarily_unavailable and keeps honouring the stored ones', async () => {
+    const { issued, refused } = await issueTokensUntilRefused(server.issuer);
+    expect(issued.length).toBeGreaterThan(500);
+
+    const body = await refused.text();
+    expect({ status: refused.status, json: JSON.parse(body), retryAfter: refused.headers.get('retry-after') }).toEqual({
+      status: 503,
+      json: { error: 'temporarily_unavailable', error_description: expect.any(String) },
+      retryAfter: expect.stringMatching(/^\d+$/),
+    });
+    expect(looksLikeStackTrace(body)).toBe(false);
+    expect(body).not.toContain('OOM');
+
+    const introspection = await postForm(`${server.issuer}/oauth/introspect`, { token: issued[0]! }, auth);
+    expect(await introspection.json()).toMatchObject({ active: true, client_id: DEMO_CONFIDENTIAL.id });
+  });
+
+  it('writes nothing of a refused record: neither the record nor its grant index entry', async () => {
+    const [grantId, tokenId] = [randomUUID(), randomUUID()];
+    const refusal = await store.adapterFactory('RefreshToken').upsert(tokenId, { jti: tokenId, grantId, clientId: 'c', accountId: 'a', kind: 'RefreshToken' }, 3600)
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(StoreUnavailableError);
+
+    const keys = await redisCli(redis.port, '--scan', '--pattern', `*${tokenId}*`) + await redisCli(redis.port, '--scan', '--pattern', `*${grantId}*`);
+    expect(keys.trim()).toBe('');
+  });
+
+  it('issues tokens again as soon as Redis has room, without a restart', async () => {
+    await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory', '0');
+    const again = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'client_credentials' }, auth);
+    expect(again.status).toBe(200);
+  });
+});
