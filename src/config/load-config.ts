@@ -19,6 +19,8 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Unset: the embedded in-memory store (one process, lost on restart). */
   readonly redis: RedisConfig | undefined;
+  /** The embedded store's bound in MB (MEMORY_STORE_MAX_MB); undefined: a quarter of V8's heap limit. */
+  readonly memoryStoreMaxMB: number | undefined;
   /** Where development keys are generated and kept between restarts. */
   readonly dataDir: string;
   /** A JWKS (with private members) given directly, or by file. */
@@ -123,6 +125,9 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     problems,
   );
 
+  const memoryStoreMaxRaw = read('MEMORY_STORE_MAX_MB');
+  const memoryStoreMaxMB = memoryStoreMaxRaw === undefined ? undefined : parseInteger('MEMORY_STORE_MAX_MB', memoryStoreMaxRaw, 0, 1, 1_048_576, problems);
+
   const cookieKeysRaw = read('COOKIE_KEYS');
   const cookieKeys = cookieKeysRaw?.split(',').map((key) => key.trim()).filter(Boolean);
   if (cookieKeys?.some((key) => key.length < 32)) {
@@ -193,6 +198,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     issuer: issuer.origin + issuer.pathname.replace(/\/+$/, ''),
     trustProxy,
     redis,
+    memoryStoreMaxMB,
     dataDir: read('DATA_DIR') ?? '.data',
     signingKeys,
     signingKeysFile,

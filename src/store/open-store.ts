@@ -1,7 +1,7 @@
 import type { Config } from '../config/load-config.js';
 import { describeRedisTarget } from '../config/redis-config.js';
 import type { Logger } from '../observability/logger.js';
-import { createMemoryStore } from './memory/create-memory-store.js';
+import { createMemoryStore, defaultMemoryStoreMaxBytes } from './memory/create-memory-store.js';
 import { createRedisStore } from './redis/create-redis-store.js';
 import type { Store } from './store.js';
 
@@ -11,6 +11,10 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     logger.info({ redis: describeRedisTarget(config.redis) }, 'using Redis storage');
     return createRedisStore({ connection: config.redis, logger });
   }
-  logger.warn('Redis is not configured: using the embedded in-memory store; all sessions, grants and tokens are lost on restart');
-  return createMemoryStore();
+  const maxBytes = config.memoryStoreMaxMB !== undefined ? config.memoryStoreMaxMB * 1048576 : defaultMemoryStoreMaxBytes();
+  logger.warn(
+    { maxMegabytes: Math.round(maxBytes / 1048576) },
+    'Redis is not configured: using the embedded in-memory store; all sessions, grants and tokens are lost on restart',
+  );
+  return createMemoryStore({ maxBytes, logger });
 }

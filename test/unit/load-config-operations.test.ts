@@ -14,7 +14,7 @@ function problemsOf(env: Record<string, string>): string {
   throw new Error('expected loadConfig to refuse this environment');
 }
 
-describe('operations settings: workers, metrics, shutdown', () => {
+describe('operations settings: workers, metrics, shutdown, the embedded store\'s bound', () => {
   it('defaults to one process, metrics on the authorization server port, a 10 s drain', () => {
     const config = loadConfig({}, fourCores);
     expect(config.workers).toBe(1);
@@ -47,5 +47,13 @@ describe('operations settings: workers, metrics, shutdown', () => {
   it('takes a separate metrics port and interface', () => {
     const config = loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }, fourCores);
     expect(config.metrics).toEqual({ enabled: true, port: 9464, host: '10.0.0.5' });
+  });
+
+  it('bounds the embedded store by MEMORY_STORE_MAX_MB, or leaves the default (a share of the heap) to the store', () => {
+    expect(loadConfig({}, fourCores).memoryStoreMaxMB).toBeUndefined();
+    expect(loadConfig({ MEMORY_STORE_MAX_MB: '512' }, fourCores).memoryStoreMaxMB).toBe(512);
+    for (const bad of ['0', '-5', 'lots', '1.5']) {
+      expect(problemsOf({ MEMORY_STORE_MAX_MB: bad })).toMatch(/MEMORY_STORE_MAX_MB must be a whole number from 1 to 1048576/);
+    }
   });
 });

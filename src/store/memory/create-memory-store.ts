@@ -1,4 +1,6 @@
+import { getHeapStatistics } from 'node:v8';
 import { createAdapterClientRepository } from '../../clients/client-repository.js';
+import type { Logger } from '../../observability/logger.js';
 import type { Store } from '../store.js';
 import { createMemoryAdapterFactory, MemoryModelTable } from './memory-adapter.js';
 import { createMemoryAccountRepository } from './memory-account-repository.js';
@@ -6,9 +8,34 @@ import { createMemoryKeySetRepository } from './memory-key-set-repository.js';
 import { createMemoryResourceServerRepository } from './memory-resource-server-repository.js';
 import { createMemoryReplayCache } from './memory-replay-cache.js';
 
-/** The embedded default: one process, nothing survives a restart. */
-export function createMemoryStore(options: { sweepIntervalMs?: number } = {}): Store {
-  const table = new MemoryModelTable();
+// A full store says so at most this often (it refuses every new record while full).
+const FULL_LOG_INTERVAL_MS = 60_000;
+
+export interface MemoryStoreOptions {
+  sweepIntervalMs?: number;
+  /** The most its records may take (MEMORY_STORE_MAX_MB); default a quarter of V8's heap limit. */
+  maxBytes?: number;
+  logger?: Logger;
+}
+
+/** The embedded default: one process, nothing survives a restart, bounded in size. */
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const maxBytes = options.maxBytes ?? defaultMemoryStoreMaxBytes();
+  let loggedFullAt = -Infinity;
+  let refusedSinceLog = 0;
+  const table = new MemoryModelTable({
+    maxBytes,
+    onFull({ bytes, records }) {
+      refusedSinceLog++;
+      if (!options.logger || Date.now() - loggedFullAt < FULL_LOG_INTERVAL_MS) return;
+      options.logger.warn(
+        { store: 'memory', records, megabytes: Math.round(bytes / 1048576), maxMegabytes: Math.round(maxBytes / 1048576), refusedSinceLog },
+        'the embedded store is full: new sign-ins, codes and tokens get 503 until records expire (raise MEMORY_STORE_MAX_MB and the heap, or use Redis)',
+      );
+      loggedFullAt = Date.now();
+      refusedSinceLog = 0;
+    },
+  });
   const sweeper = setInterval(() => table.sweep(), options.sweepIntervalMs ?? 60_000);
   sweeper.unref();
   const adapterFactory = createMemoryAdapterFactory(table);
@@ -28,4 +55,14 @@ export function createMemoryStore(options: { sweepIntervalMs?: number } = {}): S
       await replayCache.close();
     },
   };
+}
+
+/**
+ * A quarter of what V8 may allocate (its heap limit follows the machine's memory, or
+ * --max-old-space-size, and includes the young generation, which records never fill): the
+ * rest is for the server itself and for the garbage between collections. A full store answers
+ * 503; a full heap ends the process.
+ */
+export function defaultMemoryStoreMaxBytes(): number {
+  return Math.floor(getHeapStatistics().heap_size_limit / 4);
 }

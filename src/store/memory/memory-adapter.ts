@@ -1,5 +1,6 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
+import { StoreUnavailableError } from '../store-errors.js';
 
 /**
  * A record as a shared store keeps it: serialized (see `copy` below for why), plus what the
@@ -21,6 +22,31 @@ const entryOf = (payload: AdapterPayload, expiresAt: number | undefined, consume
 });
 
 /**
+ * What a record takes of the heap, estimated: its key and JSON (one byte a character: they are
+ * ASCII or nearly so) and about this much for the entry object, the map slots and the indexes.
+ * Measured: 477 bytes for a client_credentials token (266 of key and JSON), 1,058 for an
+ * interaction (736).
+ */
+const RECORD_OVERHEAD_BYTES = 256;
+const recordBytes = (key: string, entry: Entry) => key.length + entry.json.length + RECORD_OVERHEAD_BYTES;
+
+/** While full, expired records are looked for at most this often before a new record is refused. */
+const RECLAIM_INTERVAL_MS = 5000;
+
+export interface MemoryModelTableOptions {
+  now?: () => number;
+  /**
+   * The most the records may take (estimated as above). Beyond it, new records are refused with
+   * StoreUnavailableError (503) until some expire or are deleted; the records already held stay
+   * readable and writable. Without a bound, tokens issued faster than they expire would grow
+   * the heap until V8 ends the process, and every record with it.
+   */
+  maxBytes?: number;
+  /** Called each time a new record is refused. */
+  onFull?: (usage: { bytes: number; maxBytes: number; records: number }) => void;
+}
+
+/**
  * The embedded store's records for every oidc-provider model, in one process's memory.
  * Single use is atomic here because consume() checks and marks synchronously.
  */
@@ -30,13 +56,24 @@ export class MemoryModelTable {
   readonly #byUid = new Map<string, string>();
   readonly #byUserCode = new Map<string, string>();
   readonly #now: () => number;
+  readonly #maxBytes: number;
+  readonly #onFull: MemoryModelTableOptions['onFull'];
+  #bytes = 0;
+  #reclaimedAt = -Infinity;
 
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
+  constructor(options: MemoryModelTableOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#maxBytes = options.maxBytes ?? Infinity;
+    this.#onFull = options.onFull;
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** The records' estimated size in bytes (see maxBytes). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
@@ -44,7 +81,7 @@ export class MemoryModelTable {
     const previous = this.#live(key);
     const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
     // A consumed mark is sticky: rewriting a record never makes it usable again.
-    this.#entries.set(key, entryOf(payload, expiresAt, payload.consumed || previous?.consumed));
+    this.#put(key, entryOf(payload, expiresAt, payload.consumed || previous?.consumed), previous);
     if (payload.grantId && isGrantBound(model)) {
       const set = this.#byGrant.get(payload.grantId) ?? new Set<string>();
       set.add(key);
@@ -57,7 +94,8 @@ export class MemoryModelTable {
   find(model: string, id: string): AdapterPayload | undefined {
     const key = `${model}:${id}`;
     if (claimsOnFind(model) && !this.#live(key)) {
-      this.#entries.set(key, entryOf({ jti: id }, this.#now() + CLAIM_SECONDS * 1000, undefined));
+      // Refused when full like any new record: answering "not seen" without recording it would let a replay through.
+      this.#put(key, entryOf({ jti: id }, this.#now() + CLAIM_SECONDS * 1000, undefined), undefined);
       return undefined;
     }
     return this.#read(key);
@@ -122,6 +160,32 @@ export class MemoryModelTable {
     }
   }
 
+  /**
+   * Stores the entry in place of `previous` (the live entry under that key, if any). A record
+   * already held may always be rewritten (a sign-in under way can finish); a new one must fit.
+   */
+  #put(key: string, entry: Entry, previous: Entry | undefined): void {
+    if (previous) this.#bytes -= recordBytes(key, previous);
+    else this.#admit(key, entry);
+    this.#bytes += recordBytes(key, entry);
+    this.#entries.set(key, entry);
+  }
+
+  /** Throws StoreUnavailableError when a new record would take the table past maxBytes. */
+  #admit(key: string, entry: Entry): void {
+    const size = recordBytes(key, entry);
+    if (this.#bytes + size <= this.#maxBytes) return;
+    // Expired records not yet swept may be what fills it (a sweep of millions takes a while: not on every refusal).
+    const now = this.#now();
+    if (now - this.#reclaimedAt >= RECLAIM_INTERVAL_MS) {
+      this.#reclaimedAt = now;
+      this.sweep();
+      if (this.#bytes + size <= this.#maxBytes) return;
+    }
+    this.#onFull?.({ bytes: this.#bytes, maxBytes: this.#maxBytes, records: this.#entries.size });
+    throw new StoreUnavailableError({ cause: new Error('the embedded store is full') });
+  }
+
   #live(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
@@ -144,6 +208,7 @@ export class MemoryModelTable {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
+    this.#bytes -= recordBytes(key, entry);
     const { grantId, uid, userCode } = entry;
     const model = key.slice(0, key.indexOf(':'));
     if (grantId) {

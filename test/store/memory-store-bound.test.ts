@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import type { AdapterPayload } from 'oidc-provider';
+import { MemoryModelTable } from '../../src/store/memory/memory-adapter.js';
+import { StoreUnavailableError } from '../../src/store/store-errors.js';
+import { issueTokensUntilRefused } from '../helpers/fill-store.js';
+import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, postForm } from '../helpers/requests.js';
+import { useGatehouse } from '../helpers/use-gatehouse.js';
+
+/**
+ * The embedded store keeps every record until it expires. Without a bound, tokens issued faster
+ * than they expire (or authorization requests from anyone: each one stores an interaction) grow
+ * the heap until V8 ends the process, and every session and token with it. Bounded, a full store
+ * refuses new records with 503, as Redis at maxmemory does, and keeps serving what it holds.
+ */
+describe('the embedded store has a size bound', () => {
+  const token = (jti: string, extra: Partial<AdapterPayload> = {}): AdapterPayload => ({ jti, clientId: 'client-1', kind: 'ClientCredentials', scope: 'api:read', ...extra });
+
+  /** Adds records until one is refused; returns the ids taken and the refusal. */
+  function fill(table: MemoryModelTable, model = 'ClientCredentials', ttlSeconds = 3600): { ids: string[]; refusal: unknown } {
+    const ids: string[] = [];
+    for (let attempt = 0; attempt < 100_000; attempt++) {
+      const id = randomUUID();
+      try {
+        table.upsert(model, id, token(id), ttlSeconds);
+      } catch (refusal) {
+        return { ids, refusal };
+      }
+      ids.push(id);
+    }
+    throw new Error('the table never refused a record');
+  }
+
+  it('refuses a new record past the bound with 503 temporarily_unavailable, and keeps every record it holds', () => {
+    const table = new MemoryModelTable({ maxBytes: 64 * 1024 });
+    const { ids, refusal } = fill(table);
+
+    expect(ids.length).toBeGreaterThan(50);
+    expect(table.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(refusal).toBeInstanceOf(StoreUnavailableError);
+    expect(refusal).toMatchObject({ statusCode: 503, expose: true, error: 'temporarily_unavailable' });
+    for (const id of ids) expect(table.find('ClientCredentials', id)).toMatchObject({ jti: id });
+  });
+
+  it('still rewrites and uses up the records it holds, so a sign-in under way can finish', () => {
+    const table = new MemoryModelTable({ maxBytes: 64 * 1024 });
+    const { ids } = fill(table, 'AuthorizationCode');
+    const code = ids[0]!;
+
+    table.upsert('AuthorizationCode', code, token(code, { scope: 'openid profile email address phone offline_access' }), 60);
+    expect(table.find('AuthorizationCode', code)).toMatchObject({ scope: 'openid profile email address phone offline_access' });
+    table.consume('AuthorizationCode', code);
+    // A second redemption is the protocol's refusal (invalid_grant), not a storage one.
+    expect(() => table.consume('AuthorizationCode', code)).toThrow(expect.objectContaining({ error: 'invalid_grant' }));
+  });
+
+  it('takes new records again once records are deleted', () => {
+    const table = new MemoryModelTable({ maxBytes: 64 * 1024 });
+    const { ids } = fill(table);
+
+    table.destroy('ClientCredentials', ids[0]!);
+    const fresh = randomUUID();
+    table.upsert('ClientCredentials', fresh, token(fresh), 3600);
+    expect(table.find('ClientCredentials', fresh)).toMatchObject({ jti: fresh });
+  });
+
+  it('takes new records again once records expire, without waiting for the periodic sweep', () => {
+    let now = Date.parse('2026-12-06T12:00:00Z');
+    const table = new MemoryModelTable({ maxBytes: 64 * 1024, now: () => now });
+    const { ids } = fill(table, 'ClientCredentials', 60);
+    now += 61_000;
+
+    const fresh = randomUUID();
+    table.upsert('ClientCredentials', fresh, token(fresh), 60);
+    expect(table.find('ClientCredentials', fresh)).toMatchObject({ jti: fresh });
+    expect(table.size).toBe(1);
+    expect(table.find('ClientCredentials', ids[0]!)).toBeUndefined();
+  });
+
+  it('refuses a replay marker it cannot record, rather than answer "not seen" and let a replay through', () => {
+    const table = new MemoryModelTable({ maxBytes: 64 * 1024 });
+    const { ids } = fill(table);
+
+    expect(() => table.find('ReplayDetection', 'jti-of-a-dpop-proof')).toThrow(StoreUnavailableError);
+    table.destroy('ClientCredentials', ids[0]!);
+    expect(table.find('ReplayDetection', 'jti-of-a-dpop-proof')).toBeUndefined();
+    expect(table.find('ReplayDetection', 'jti-of-a-dpop-proof')).toBeDefined();
+  });
+
+  it('reports each refusal with the table\'s size, for the warning in the log', () => {
+    const reports: { bytes: number; maxBytes: number; records: number }[] = [];
+    const table = new MemoryModelTable({ maxBytes: 64 * 1024, onFull: (usage) => reports.push(usage) });
+    const { ids } = fill(table);
+
+    expect(reports).toEqual([{ bytes: table.bytes, maxBytes: 64 * 1024, records: ids.length }]);
+  });
+});
+
+describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => {
+  const { server } = useGatehouse({ env: { MEMORY_STORE_MAX_MB: '1' } });
+  const auth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
+
+  it('answers new tokens and sign-ins 503, keeps honouring the tokens it issued, and stays up', async () => {
+    // Opaque tokens are stored: about 2,000 fill a megabyte.
+    const { issued, refused } = await issueTokensUntilRefused(server.issuer);
+    expect(issued.length).toBeGreaterThan(500);
+
+    const body = await refused.text();
+    expect({ status: refused.status, json: JSON.parse(body), retryAfter: refused.headers.get('retry-after') }).toEqual({
+      status: 503,
+      json: { error: 'temporarily_unavailable', error_description: expect.any(String) },
+      retryAfter: expect.stringMatching(/^\d+$/),
+    });
+    expect(looksLikeStackTrace(body)).toBe(false);
+
+    // What it holds still works: the first token introspects as active.
+    const introspection = await postForm(`${server.issuer}/oauth/introspect`, { token: issued[0]! }, auth);
+    expect(await introspection.json()).toMatchObject({ active: true, client_id: DEMO_CONFIDENTIAL.id });
+
+    // A new sign-in needs a new interaction record: a friendly 503 page.
+    const page = await fetch(authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' }), {
+      redirect: 'manual', headers: { accept: 'text/html' },
+    });
+    const html = await page.text();
+    expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({ status: 503, type: expect.stringContaining('text/html') });
+    expect(html).toContain('Temporarily unavailable');
+    expect(looksLikeStackTrace(html)).toBe(false);
+
+    expect((await fetch(`${server.issuer}/healthz`)).status).toBe(200);
+    const warning = server.logs.map((line) => JSON.parse(line) as { level: number; msg: string; maxMegabytes?: number })
+      .find((line) => line.msg.startsWith('the embedded store is full'));
+    expect(warning).toMatchObject({ level: 40, maxMegabytes: 1 });
+  });
+});
