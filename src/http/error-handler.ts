@@ -50,7 +50,11 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
     } catch (err) {
       const out = toPublicError(err);
       const log = requestLog(ctx, deps.logger);
-      if (out.status >= 500) log.error({ err, method: ctx.method }, 'request failed');
+      // A 503 is storage unavailable or full, which the store reports itself once per interval
+      // (store-guard.ts, create-memory-store.ts): an error line with a stack per refused request
+      // would flood the log for as long as it lasts. Info, as oidc-provider's refusals are.
+      if (out.status === 503) log.info({ error: out.error, status: out.status, method: ctx.method }, 'request refused: temporarily unavailable');
+      else if (out.status >= 500) log.error({ err, method: ctx.method }, 'request failed');
       else log.debug({ error: out.error, status: out.status }, 'request rejected');
       ctx.status = out.status;
       if (ctx.accepts('json', 'html') === 'html') {

@@ -5,6 +5,7 @@ import { MemoryModelTable } from '../../src/store/memory/memory-adapter.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import { expectTemporarilyUnavailable, introspect, issueTokensUntilRefused } from '../helpers/fill-store.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { Browser, type Page } from '../helpers/browser.js';
 import { authorizationUrl, looksLikeStackTrace, pkcePair } from '../helpers/requests.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
@@ -43,7 +44,7 @@ describe('the embedded store has a size bound', () => {
     for (const id of ids) expect(table.find('ClientCredentials', id)).toMatchObject({ jti: id });
   });
 
-  it('still rewrites and uses up the records it holds, so a sign-in under way can finish', () => {
+  it('still rewrites and uses up the records it holds (a sign-in records its steps, a code is redeemed once)', () => {
     const table = new MemoryModelTable({ maxBytes: 64 * 1024 });
     const { ids } = fill(table, 'AuthorizationCode');
     const code = ids[0]!;
@@ -99,28 +100,43 @@ describe('the embedded store has a size bound', () => {
 
 describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => {
   const { server } = useGatehouse({ env: { MEMORY_STORE_MAX_MB: '1' } });
+  const authorizationRequest = async () => authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' });
+
+  /** A page as a browser asks for it (Accept: text/html), without following redirects. */
+  async function openPage(url: string | URL): Promise<Pick<Page, 'status' | 'headers' | 'html'>> {
+    const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html' } });
+    return { status: response.status, headers: response.headers, html: await response.text() };
+  }
+
+  function expectUnavailablePage(page: Pick<Page, 'status' | 'headers' | 'html'>) {
+    expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({ status: 503, type: expect.stringContaining('text/html') });
+    expect(page.html).toContain('Temporarily unavailable');
+    expect(looksLikeStackTrace(page.html)).toBe(false);
+  }
 
   it('answers new tokens and sign-ins 503, keeps honouring the tokens it issued, and stays up', async () => {
+    // A sign-in that reached the login page before the store filled up.
+    const browser = new Browser();
+    const login = await browser.open(await authorizationRequest());
+    expect(login.status).toBe(200);
+
     // Opaque tokens are stored: about 2,000 fill a megabyte.
     const { issued, refused } = await issueTokensUntilRefused(server.issuer);
     expect(issued.length).toBeGreaterThan(500);
-
     await expectTemporarilyUnavailable(refused);
     // What it holds still works: the first token introspects as active.
     expect(await introspect(server.issuer, issued[0]!)).toMatchObject({ active: true, client_id: DEMO_CONFIDENTIAL.id });
 
-    // A new sign-in needs a new interaction record: a friendly 503 page.
-    const page = await fetch(authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' }), {
-      redirect: 'manual', headers: { accept: 'text/html' },
-    });
-    const html = await page.text();
-    expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({ status: 503, type: expect.stringContaining('text/html') });
-    expect(html).toContain('Temporarily unavailable');
-    expect(looksLikeStackTrace(html)).toBe(false);
+    // A new sign-in needs a new interaction, the one under way a new session, the device code
+    // entry page a session too: the friendly 503 page.
+    expectUnavailablePage(await openPage(await authorizationRequest()));
+    expectUnavailablePage(await openPage(`${server.issuer}/oauth/device`));
+    expectUnavailablePage(await browser.submit(login, '/login', { username: 'demo', password: 'demo' }));
 
     expect((await fetch(`${server.issuer}/healthz`)).status).toBe(200);
-    const warning = server.logs.map((line) => JSON.parse(line) as { level: number; msg: string; maxMegabytes?: number })
-      .find((line) => line.msg.startsWith('the embedded store is full'));
-    expect(warning).toMatchObject({ level: 40, maxMegabytes: 1 });
+    // Said once as a warning, not as an error per refused request.
+    const lines = server.logs.map((line) => JSON.parse(line) as { level: number; msg: string; maxMegabytes?: number });
+    expect(lines.filter((line) => line.msg.startsWith('the embedded store is full'))).toEqual([expect.objectContaining({ level: 40, maxMegabytes: 1 })]);
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 });

@@ -162,7 +162,8 @@ export class MemoryModelTable {
 
   /**
    * Stores the entry in place of `previous` (the live entry under that key, if any). A record
-   * already held may always be rewritten (a sign-in under way can finish); a new one must fit.
+   * already held may always be rewritten (sessions and interactions record their steps, codes
+   * their use); a new one must fit.
    */
   #put(key: string, entry: Entry, previous: Entry | undefined): void {
     if (previous) this.#bytes -= recordBytes(key, previous);
