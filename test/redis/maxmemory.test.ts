@@ -21,6 +21,7 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
   let redis: RedisServer;
   let server: TestGatehouse;
   let store: Store;
+  const code = randomUUID();
   const auth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redisCli(redis.port, 'INFO', 'memory'))![1]);
 
@@ -28,6 +29,7 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
     redis = await startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] });
     server = await startTestGatehouse({ REDIS_URL: redis.url });
     store = await createRedisStore({ connection: loadConfig({ REDIS_URL: redis.url }).redis!, logger: createLogger({ level: 'silent' }) });
+    await store.adapterFactory('AuthorizationCode').upsert(code, { jti: code, grantId: randomUUID(), clientId: 'c', accountId: 'a', kind: 'AuthorizationCode' }, 600);
     // Room for about 3,000 more opaque tokens (~630 bytes each) beyond what the boot stored.
     await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory', String(await usedMemory() + 2 * 1024 * 1024));
   });
@@ -55,9 +57,16 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
     expect(keys.trim()).toBe('');
   });
 
-  it('issues tokens again as soon as Redis has room, without a restart', async () => {
+  it('refuses to use up a code while full, so that the code stays good for a retry', async () => {
+    await expect(store.adapterFactory('AuthorizationCode').consume(code)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect((await store.adapterFactory('AuthorizationCode').find(code))?.consumed).toBeUndefined();
+  });
+
+  it('issues tokens and uses up codes again as soon as Redis has room, without a restart', async () => {
     await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory', '0');
     const again = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'client_credentials' }, auth);
     expect(again.status).toBe(200);
+    await store.adapterFactory('AuthorizationCode').consume(code);
+    expect((await store.adapterFactory('AuthorizationCode').find(code))?.consumed).toEqual(expect.any(Number));
   });
 });

@@ -4,9 +4,9 @@ import type { AdapterPayload } from 'oidc-provider';
 import { MemoryModelTable } from '../../src/store/memory/memory-adapter.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import { expectTemporarilyUnavailable, introspect, issueTokensUntilRefused } from '../helpers/fill-store.js';
-import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { Browser, type Page } from '../helpers/browser.js';
-import { authorizationUrl, looksLikeStackTrace, pkcePair } from '../helpers/requests.js';
+import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, postForm } from '../helpers/requests.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 /**
@@ -44,13 +44,24 @@ describe('the embedded store has a size bound', () => {
     for (const id of ids) expect(table.find('ClientCredentials', id)).toMatchObject({ jti: id });
   });
 
-  it('still rewrites and uses up the records it holds (a sign-in records its steps, a code is redeemed once)', () => {
+  it('still rewrites the records it holds (a sign-in records its steps)', () => {
+    const table = new MemoryModelTable({ maxBytes: 64 * 1024 });
+    const { ids } = fill(table, 'Interaction');
+    const interaction = ids[0]!;
+
+    table.upsert('Interaction', interaction, token(interaction, { result: { login: { accountId: 'demo' } } }), 600);
+    expect(table.find('Interaction', interaction)).toMatchObject({ result: { login: { accountId: 'demo' } } });
+  });
+
+  it('uses up a code only with room for the tokens it turns into: refused, the code stays good for a retry', () => {
     const table = new MemoryModelTable({ maxBytes: 64 * 1024 });
     const { ids } = fill(table, 'AuthorizationCode');
     const code = ids[0]!;
 
-    table.upsert('AuthorizationCode', code, token(code, { scope: 'openid profile email address phone offline_access' }), 60);
-    expect(table.find('AuthorizationCode', code)).toMatchObject({ scope: 'openid profile email address phone offline_access' });
+    expect(() => table.consume('AuthorizationCode', code)).toThrow(StoreUnavailableError);
+    expect(table.find('AuthorizationCode', code)?.consumed).toBeUndefined();
+
+    for (const id of ids.slice(1, 40)) table.destroy('AuthorizationCode', id);
     table.consume('AuthorizationCode', code);
     // A second redemption is the protocol's refusal (invalid_grant), not a storage one.
     expect(() => table.consume('AuthorizationCode', code)).toThrow(expect.objectContaining({ error: 'invalid_grant' }));
@@ -99,7 +110,8 @@ describe('the embedded store has a size bound', () => {
 });
 
 describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => {
-  const { server } = useGatehouse({ env: { MEMORY_STORE_MAX_MB: '1' } });
+  const demoClientAuth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
+  const { server, clients } = useGatehouse({ env: { MEMORY_STORE_MAX_MB: '1' }, clients: { confidential: DEMO_CONFIDENTIAL } });
   const authorizationRequest = async () => authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' });
 
   /** A page as a browser asks for it (Accept: text/html), without following redirects. */
@@ -115,7 +127,8 @@ describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => 
   }
 
   it('answers new tokens and sign-ins 503, keeps honouring the tokens it issued, and stays up', async () => {
-    // A sign-in that reached the login page before the store filled up.
+    // Before the store fills up: a user signed in (with a refresh token), and another one at the login page.
+    const { tokens } = await signIn(clients.confidential, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
     const browser = new Browser();
     const login = await browser.open(await authorizationRequest());
     expect(login.status).toBe(200);
@@ -132,6 +145,13 @@ describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => 
     expectUnavailablePage(await openPage(await authorizationRequest()));
     expectUnavailablePage(await openPage(`${server.issuer}/oauth/device`));
     expectUnavailablePage(await browser.submit(login, '/login', { username: 'demo', password: 'demo' }));
+
+    // Refreshing needs room for new tokens: 503, and the refresh token is not spent. Once some
+    // records are gone (here revoked), the same refresh token works.
+    const refresh = () => postForm(`${server.issuer}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, demoClientAuth);
+    await expectTemporarilyUnavailable(await refresh());
+    for (const token of issued.slice(0, 40)) await postForm(`${server.issuer}/oauth/revoke`, { token }, demoClientAuth);
+    expect((await refresh()).status).toBe(200);
 
     expect((await fetch(`${server.issuer}/healthz`)).status).toBe(200);
     // Said once as a warning, not as an error per refused request.

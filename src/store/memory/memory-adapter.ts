@@ -33,6 +33,14 @@ const recordBytes = (key: string, entry: Entry) => key.length + entry.json.lengt
 /** While full, expired records are looked for at most this often before a new record is refused. */
 const RECLAIM_INTERVAL_MS = 5000;
 
+/**
+ * Room a record must leave to be used up: what its redemption stores next (a code or refresh
+ * token becomes an access and a refresh token, about 2 KB by the estimate above, with margin).
+ * Used up and then refused the tokens, a code would be spent and its retry revoke the grant;
+ * refused first, it stays usable for a retry (as Redis refuses HSETNX over maxmemory).
+ */
+const CONSUME_HEADROOM_BYTES = 8 * 1024;
+
 export interface MemoryModelTableOptions {
   now?: () => number;
   /**
@@ -121,7 +129,8 @@ export class MemoryModelTable {
 
   /**
    * Marks the record consumed; a second call fails and revokes the grant behind it. A record
-   * that vanished since it was read (expired, or revoked by a concurrent loser) fails too.
+   * that vanished since it was read (expired, or revoked by a concurrent loser) fails too. A
+   * table without room for what the redemption stores refuses (503) and leaves it unused.
    */
   consume(model: string, id: string): void {
     const key = `${model}:${id}`;
@@ -131,6 +140,7 @@ export class MemoryModelTable {
       if (revokesGrantOnReuse(model) && entry.grantId) this.revokeGrant(entry.grantId);
       throw alreadyConsumedError(model);
     }
+    this.#ensureRoom(CONSUME_HEADROOM_BYTES);
     entry.consumed = Math.floor(this.#now() / 1000);
   }
 
@@ -162,19 +172,18 @@ export class MemoryModelTable {
 
   /**
    * Stores the entry in place of `previous` (the live entry under that key, if any). A record
-   * already held may always be rewritten (sessions and interactions record their steps, codes
-   * their use); a new one must fit.
+   * already held may always be rewritten (sessions and interactions record their steps); a new
+   * one must fit.
    */
   #put(key: string, entry: Entry, previous: Entry | undefined): void {
     if (previous) this.#bytes -= recordBytes(key, previous);
-    else this.#admit(key, entry);
+    else this.#ensureRoom(recordBytes(key, entry));
     this.#bytes += recordBytes(key, entry);
     this.#entries.set(key, entry);
   }
 
-  /** Throws StoreUnavailableError when a new record would take the table past maxBytes. */
-  #admit(key: string, entry: Entry): void {
-    const size = recordBytes(key, entry);
+  /** Throws StoreUnavailableError unless `size` more bytes fit within maxBytes. */
+  #ensureRoom(size: number): void {
     if (this.#bytes + size <= this.#maxBytes) return;
     // Expired records not yet swept may be what fills it (a sweep of millions takes a while: not on every refusal).
     const now = this.#now();
