@@ -46,11 +46,12 @@ export interface MemoryModelTableOptions {
   /**
    * The most the records may take (estimated as above). Beyond it, new records are refused with
    * StoreUnavailableError (503) until some expire or are deleted; the records already held stay
-   * readable and writable. Without a bound, tokens issued faster than they expire would grow
-   * the heap until V8 ends the process, and every record with it.
+   * readable and writable, and are used up only with room to spare (CONSUME_HEADROOM_BYTES).
+   * Without a bound, tokens issued faster than they expire would grow the heap until V8 ends
+   * the process, and every record with it.
    */
   maxBytes?: number;
-  /** Called each time a new record is refused. */
+  /** Called each time a record is refused, or refused its use, for want of room. */
   onFull?: (usage: { bytes: number; maxBytes: number; records: number }) => void;
 }
 
