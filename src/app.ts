@@ -8,6 +8,7 @@ import { createAssetsMiddleware } from './http/assets.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/not-found.js';
 import { onlyAt, onlyUnder } from './http/path-scope.js';
+import { allowedMethodsAsErrors } from './http/route-table.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter } from './interactions/interaction-router.js';
 import { createHealthRouter, createServerReadiness, HEALTH_PATHS } from './observability/health.js';
@@ -100,8 +101,8 @@ export function createApp(deps: AppDeps): Koa {
   app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(rejectCrossSitePosts(isOurForm));
-  app.use(onlyUnder(interactionPrefix, interactions.routes(), interactions.allowedMethods()));
-  app.use(onlyUnder(accountSecurityPrefix, accountSecurity.routes(), accountSecurity.allowedMethods()));
+  app.use(onlyUnder(interactionPrefix, interactions.routes(), allowedMethodsAsErrors(interactions.allowedMethods())));
+  app.use(onlyUnder(accountSecurityPrefix, accountSecurity.routes(), allowedMethodsAsErrors(accountSecurity.allowedMethods())));
   app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, path: `${basePath}${ROUTES.registration}`, logger: deps.logger }));
   // No body parser may run before the provider.
   app.use(deps.provider.middleware());

@@ -5,6 +5,7 @@ import Koa, { type Context } from 'koa';
 import * as client from 'openid-client';
 import { createAssetsMiddleware } from '../http/assets.js';
 import { readBody } from '../http/read-body.js';
+import { allowedMethodsAsErrors } from '../http/route-table.js';
 import { createViews } from '../http/views.js';
 import { createHealthRouter } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
@@ -247,7 +248,7 @@ export function createDemoApp(deps: DemoAppDeps): Koa {
   app.use(createSecurityHeaders({ hsts: secureCookies }));
   app.use(createAssetsMiddleware({ assetsDir: `${DEMO_VIEWS_DIR}/assets`, mountPath: '/assets', files: ['demo.css', 'logo.svg'] }));
   app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(allowedMethodsAsErrors(router.allowedMethods()));
   return app;
 }
 

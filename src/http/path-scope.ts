@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 
 // Routers type their context with params; any middleware app.use takes is accepted here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyMiddleware = Middleware<any, any, any>;
+export type AnyMiddleware = Middleware<any, any, any>;
 
 /**
  * Runs `middleware` (in order) only for requests at `prefix` or under it; every other request

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { sequence } from './path-scope.js';
+import { sequence, type AnyMiddleware } from './path-scope.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -49,5 +49,19 @@ export function createRouteTable(routes: RouteTable): Middleware {
     const handler = route.handlers.get(ctx.method === 'HEAD' ? 'GET' : ctx.method);
     if (!handler) return refuseMethod(ctx, route);
     return handler(ctx, next);
+  };
+}
+
+/**
+ * A @koa/router's allowedMethods, answering as the route table does: a method a known path does
+ * not take is a 405 with Allow, thrown to the error handler (JSON or our page). On its own the
+ * router answers 405, or 501 for a method it has never heard of, in plain text.
+ */
+export function allowedMethodsAsErrors(allowedMethods: AnyMiddleware): Middleware {
+  return async function refuseOtherMethods(ctx, next) {
+    await allowedMethods(ctx, next);
+    if (ctx.status !== 405 && ctx.status !== 501) return;
+    // The router has set Allow; the error handler keeps it.
+    ctx.throw(405, `Method not allowed: this page takes ${ctx.response.get('Allow')}`);
   };
 }

@@ -181,6 +181,25 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
     }
   });
 
+  it('a method our pages do not take gets a 405 naming the ones they do: our page for a browser, an OAuth error otherwise', async () => {
+    const cases: [method: string, path: string, accept: string, allow: string][] = [
+      ['POST', '/interaction/some-uid', 'text/html', 'HEAD, GET'],
+      ['DELETE', '/interaction/some-uid/login', 'text/html', 'POST'],
+      ['PUT', '/account/security', 'text/html', 'HEAD, GET'],
+      // A method no route has ever heard of: @koa/router alone answers it 501 in plain text.
+      ['PROPFIND', '/interaction/some-uid', 'application/json', 'HEAD, GET'],
+    ];
+    for (const [method, path, accept, allow] of cases) {
+      const response = await fetch(`${server.issuer}${path}`, { method, headers: { accept } });
+      const body = await response.text();
+      const label = `${method} ${path}`;
+      expect([label, response.status, response.headers.get('allow')]).toEqual([label, 405, allow]);
+      expect(looksLikeStackTrace(body)).toBe(false);
+      if (accept === 'text/html') expect([label, response.headers.get('content-type'), body.includes('Gatehouse')]).toEqual([label, expect.stringMatching(/^text\/html/), true]);
+      else expect([label, JSON.parse(body)]).toEqual([label, { error: 'invalid_request', error_description: `Method not allowed: this page takes ${allow}` }]);
+    }
+  });
+
   it('the protected API\'s JSON bodies: unreadable ones are 4xx, and are read only after the token is checked', async () => {
     const response = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'client_credentials', scope: 'api:read api:write', resource: server.apiUrl }, { authorization: AUTH });
     const { access_token: token } = await response.json() as { access_token: string };
