@@ -55,11 +55,20 @@ export async function runCli(argv: readonly string[], deps: RunCliDeps): Promise
     }
     // Store outages and anything unforeseen: one line, no stack trace, nothing secret.
     const e = error as { error_description?: string; message?: string; name?: string };
-    io.err(`gatehouse: ${e.name === 'StoreUnavailableError' ? 'the store (Redis) did not answer in time; try again' : e.error_description ?? e.message ?? String(error)}\n`);
+    io.err(`gatehouse: ${e.name === 'StoreUnavailableError' ? storeProblem(error) : e.error_description ?? e.message ?? String(error)}\n`);
     return 1;
   } finally {
     if (context && !deps.openContext) await context.close().catch(() => {});
   }
+}
+
+/** What to tell an operator about a StoreUnavailableError: Redis full (its OOM reply) or not answering. */
+function storeProblem(error: unknown): string {
+  const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+  if (typeof cause === 'string' && cause.startsWith('OOM ')) {
+    return 'the store (Redis) is full (maxmemory reached) and wrote nothing; free memory or raise maxmemory, then try again';
+  }
+  return 'the store (Redis) did not answer in time; try again';
 }
 
 function usageError(io: CliIo, message: string, usage: string): number {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createRedisStore } from '../../src/store/redis/create-redis-store.js';
@@ -60,6 +61,13 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
   it('refuses to use up a code while full, so that the code stays good for a retry', async () => {
     await expect(store.adapterFactory('AuthorizationCode').consume(code)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect((await store.adapterFactory('AuthorizationCode').find(code))?.consumed).toBeUndefined();
+  });
+
+  it('the admin command says Redis is full, not that it did not answer', async () => {
+    const errors: string[] = [];
+    const io = { out: () => {}, err: (text: string) => errors.push(text), inputIsTerminal: false, readInput: async () => '', promptHidden: async () => '' };
+    const code = await runCli(['client', 'create', '--name', 'Full store', '--redirect-uri', 'https://rp.example/cb'], { io, env: server.env });
+    expect({ code, errors }).toEqual({ code: 1, errors: [expect.stringMatching(/^gatehouse: the store \(Redis\) is full \(maxmemory reached\) and wrote nothing/)] });
   });
 
   it('issues tokens and uses up codes again as soon as Redis has room, without a restart', async () => {
