@@ -2,7 +2,8 @@ import { expect } from '@jest/globals';
 import { DEMO_CONFIDENTIAL } from './oauth.js';
 import { basicAuth, looksLikeStackTrace, postForm } from './requests.js';
 
-const demoClientAuth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
+/** HTTP Basic credentials of the demo confidential client, as request headers. */
+export const demoClientAuth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
 
 /**
  * Requests opaque client_credentials tokens (each one a stored record) for the demo

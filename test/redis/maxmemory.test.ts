@@ -6,10 +6,10 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createRedisStore } from '../../src/store/redis/create-redis-store.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { Store } from '../../src/store/store.js';
-import { expectTemporarilyUnavailable, introspect, issueTokensUntilRefused } from '../helpers/fill-store.js';
+import { demoClientAuth, expectTemporarilyUnavailable, introspect, issueTokensUntilRefused } from '../helpers/fill-store.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
 import { redisCli, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { basicAuth, postForm } from '../helpers/requests.js';
+import { postForm } from '../helpers/requests.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 import { describeWithRedis } from '../helpers/test-stores.js';
 
@@ -23,7 +23,6 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
   let server: TestGatehouse;
   let store: Store;
   const code = randomUUID();
-  const auth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redisCli(redis.port, 'INFO', 'memory'))![1]);
 
   beforeAll(async () => {
@@ -72,7 +71,7 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
 
   it('issues tokens and uses up codes again as soon as Redis has room, without a restart', async () => {
     await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory', '0');
-    const again = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'client_credentials' }, auth);
+    const again = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'client_credentials' }, demoClientAuth);
     expect(again.status).toBe(200);
     await store.adapterFactory('AuthorizationCode').consume(code);
     expect((await store.adapterFactory('AuthorizationCode').find(code))?.consumed).toEqual(expect.any(Number));

@@ -3,10 +3,10 @@ import { describe, expect, it } from '@jest/globals';
 import type { AdapterPayload } from 'oidc-provider';
 import { MemoryModelTable } from '../../src/store/memory/memory-adapter.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
-import { expectTemporarilyUnavailable, introspect, issueTokensUntilRefused } from '../helpers/fill-store.js';
+import { demoClientAuth, expectTemporarilyUnavailable, introspect, issueTokensUntilRefused } from '../helpers/fill-store.js';
 import { DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { Browser, type Page } from '../helpers/browser.js';
-import { authorizationUrl, basicAuth, looksLikeStackTrace, pkcePair, postForm } from '../helpers/requests.js';
+import { authorizationUrl, looksLikeStackTrace, pkcePair, postForm } from '../helpers/requests.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 /**
@@ -110,7 +110,6 @@ describe('the embedded store has a size bound', () => {
 });
 
 describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => {
-  const demoClientAuth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
   const { server, clients } = useGatehouse({ env: { MEMORY_STORE_MAX_MB: '1' }, clients: { confidential: DEMO_CONFIDENTIAL } });
   const authorizationRequest = async () => authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' });
 

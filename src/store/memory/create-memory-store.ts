@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { createAdapterClientRepository } from '../../clients/client-repository.js';
+import { createLogThrottle } from '../../observability/log-throttle.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Store } from '../store.js';
 import { createMemoryAdapterFactory, MemoryModelTable } from './memory-adapter.js';
@@ -21,20 +22,14 @@ export interface MemoryStoreOptions {
 /** The embedded default: one process, nothing survives a restart, bounded in size. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const maxBytes = options.maxBytes ?? defaultMemoryStoreMaxBytes();
-  let loggedFullAt = -Infinity;
-  let refusedSinceLog = 0;
+  const { logger } = options;
+  const throttle = createLogThrottle(FULL_LOG_INTERVAL_MS);
   const table = new MemoryModelTable({
     maxBytes,
-    onFull({ bytes, records }) {
-      refusedSinceLog++;
-      if (!options.logger || Date.now() - loggedFullAt < FULL_LOG_INTERVAL_MS) return;
-      options.logger.warn(
-        { store: 'memory', records, megabytes: Math.round(bytes / 1048576), maxMegabytes: Math.round(maxBytes / 1048576), refusedSinceLog },
-        'the embedded store is full: new sign-ins, codes and tokens get 503 until records expire (raise MEMORY_STORE_MAX_MB and the heap, or use Redis)',
-      );
-      loggedFullAt = Date.now();
-      refusedSinceLog = 0;
-    },
+    onFull: logger && (({ bytes, records }) => throttle((suppressed) => logger.warn(
+      { store: 'memory', records, megabytes: Math.round(bytes / 1048576), maxMegabytes: Math.round(maxBytes / 1048576), suppressedSinceLast: suppressed },
+      'the embedded store is full: new sign-ins, codes and tokens get 503 until records expire (raise MEMORY_STORE_MAX_MB and the heap, or use Redis)',
+    ))),
   });
   const sweeper = setInterval(() => table.sweep(), options.sweepIntervalMs ?? 60_000);
   sweeper.unref();

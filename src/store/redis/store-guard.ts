@@ -1,3 +1,4 @@
+import { createLogThrottle } from '../../observability/log-throttle.js';
 import type { Logger } from '../../observability/logger.js';
 import { StoreUnavailableError } from '../store-errors.js';
 
@@ -30,20 +31,10 @@ export function createStoreGuard(deps: {
   logIntervalMs?: number;
   now?: () => number;
 }): StoreGuard {
-  const now = deps.now ?? Date.now;
-  const logIntervalMs = deps.logIntervalMs ?? 5000;
-  let lastLogAt = -Infinity;
-  let suppressed = 0;
-
-  const report = (operation: string, cause: Error) => {
-    if (now() - lastLogAt < logIntervalMs) {
-      suppressed++;
-      return;
-    }
+  const throttle = createLogThrottle(deps.logIntervalMs ?? 5000, deps.now);
+  const report = (operation: string, cause: Error) => throttle((suppressed) => {
     deps.logger.warn({ operation, err: cause, suppressedSinceLast: suppressed }, 'storage unavailable: answering 503');
-    lastLogAt = now();
-    suppressed = 0;
-  };
+  });
 
   // Deadlines are checked by one interval timer while operations are in flight, not by a
   // timer per operation: a timer set and cleared on every Redis call showed in the CPU
