@@ -79,6 +79,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
   let refresher: ProviderRefresher | undefined;
   // One per provider built: each queues its own back-channel logouts until shutdown.
   const backchannelDeliveries: BackchannelDelivery[] = [];
+  // Every port this has opened: a later step that fails (a port in use) closes the earlier ones.
+  const servers: Server[] = [];
   try {
     const secrets = await loadSecrets(config);
     if (secrets.generated.length > 0) {
@@ -152,7 +154,6 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cacheViews: config.env !== 'development',
       }, { logger, ...options.apiThread });
     }
-    const servers: Server[] = [];
     const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
 
     let metricsUrl: string | undefined;
@@ -191,6 +192,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     };
   } catch (error) {
     refresher?.stop();
+    await Promise.all(servers.map((server) => drain(server, 0)));
     await apiThread?.close(0);
     await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
     await store.close();
