@@ -271,7 +271,12 @@ function checkTargets(runs: RunRow[], ratios: Ratio[], stores: readonly StoreKin
   add('protected API ≥ 0.6× Koa hello-world', find('protected-api', headline, 'koa hello-world')?.ratio, (v) => v >= 0.6, (v) => `${v}×`, cpuNote('protected-api', headline, 'koa hello-world'));
   const workers = find('cc-opaque-workers', WORKERS_NAME, oursName('redis'))?.ratio;
   add('WORKERS=2 ≥ 1.8× one process (load generator elsewhere)', workers, (v) => v >= 1.8, (v) => `${v}×`,
-    workers === undefined ? 'needs Redis' : `the load generator shares this host's ${cpus().length} CPUs with both: this cannot show the scaling of a dedicated host`);
+    workers === undefined ? 'needs Redis' : [
+      `the load generator shares this host's ${cpus().length} CPUs with both: this cannot show the scaling of a dedicated host`,
+      // Tokens per CPU-second says whether two processes do each token's work as cheaply as one:
+      // near 1× they would scale with the cores they get, below it they lose to each other (Redis, locks).
+      cpuNote('cc-opaque-workers', WORKERS_NAME, oursName('redis')),
+    ].filter(Boolean).join('; '));
   return checks;
 }
 
