@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { loadOrExit } from './config/load-or-exit.js';
 import { createHttpServer, drain, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
+import { logCrashes } from './observability/crash-log.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createMetricsEndpoint, registrySource } from './observability/metrics-endpoint.js';
@@ -16,6 +17,7 @@ import { loadApiConfig } from './resource-server/load-api-config.js';
 const config = loadOrExit(loadApiConfig);
 
 const logger = createLogger({ level: config.logLevel, service: 'gatehouse-api' });
+logCrashes(logger);
 const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.meta.url)), assetsPath: '', cache: true });
 // Its own metrics (request latency by route, process metrics): at /metrics, or on METRICS_PORT.
 const metrics = config.metrics.enabled ? createMetrics() : undefined;

@@ -5,6 +5,7 @@ import { onShutdownSignal } from './cluster/shutdown-signals.js';
 import { ConfigError } from './config/config-error.js';
 import { loadOrExit } from './config/load-or-exit.js';
 import { loadConfig, type Config } from './config/load-config.js';
+import { logCrashes } from './observability/crash-log.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { startGatehouse, type StartOptions } from './server.js';
@@ -14,6 +15,7 @@ import { startGatehouse, type StartOptions } from './server.js';
 const config = loadOrExit(loadConfig);
 
 const logger = createLogger({ level: config.logLevel });
+logCrashes(logger);
 if (config.workers > 1 && cluster.isPrimary) {
   await runPrimary(config, logger).catch((error: unknown) => fail(logger, error));
 } else {
