@@ -14,7 +14,7 @@ import { ensureKeySet } from './keys/key-set-bootstrap.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
 import { combinedSource, createMetricsEndpoint, registrySource, type MetricsSource } from './observability/metrics-endpoint.js';
-import { createMetrics, createProcessGauge, type Metrics } from './observability/metrics.js';
+import { createMetrics, createProcessGauge, registerStoreUsage, type Metrics } from './observability/metrics.js';
 import { observeProviderEvents } from './observability/provider-events.js';
 import { createRequestObserver } from './observability/request-observer.js';
 import { auditProviderEvents } from './provider/audit-events.js';
@@ -74,6 +74,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     : registrySource(metrics.registry));
   let draining = false;
   const store = instrumentStore(await openStore(config, logger), metrics.store);
+  if (store.usage) registerStoreUsage(metrics.registry, store.usage);
   // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
   const { replayCache } = store;
   let refresher: ProviderRefresher | undefined;

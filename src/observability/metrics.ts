@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { StoreUsage } from '../store/store.js';
 import { createLatencyHistogram, type HistogramSeries } from './latency-histogram.js';
 
 /** What the login route reports (lockouts come from the throttling that decides them). */
@@ -120,4 +121,22 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 /** A process-count gauge: 1 for a single process; the cluster primary sets the live worker count. */
 export function createProcessGauge(registry: Registry, prefix = 'gatehouse_'): Gauge {
   return new Gauge({ name: `${prefix}processes`, help: 'Processes serving requests (cluster workers, or 1)', registers: [registry] });
+}
+
+/**
+ * The embedded store's size against MEMORY_STORE_MAX_MB, read at each scrape: past the bound it
+ * refuses new sign-ins and tokens (503), so an alert on bytes / max_bytes comes before that.
+ */
+export function registerStoreUsage(registry: Registry, usage: () => StoreUsage, prefix = 'gatehouse_'): void {
+  const gauge = (name: string, help: string, read: (now: StoreUsage) => number) => new Gauge({
+    name: `${prefix}${name}`,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read(usage()));
+    },
+  });
+  gauge('memory_store_bytes', 'The embedded store\'s records, in the bytes its bound counts (key, JSON and a fixed overhead each)', (now) => now.bytes);
+  gauge('memory_store_max_bytes', 'The embedded store\'s bound (MEMORY_STORE_MAX_MB): past it, new records are refused with 503', (now) => now.maxBytes);
+  gauge('memory_store_records', 'Records held by the embedded store (sessions, interactions, grants, codes, tokens)', (now) => now.records);
 }

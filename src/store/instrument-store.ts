@@ -26,6 +26,7 @@ export function instrumentStore(store: Store, metrics: StoreMetrics): Store {
     keySet: store.keySet,
     replayCache: store.replayCache,
     redis: store.redis,
+    ...(store.usage ? { usage: store.usage } : {}),
     ping: timed(() => store.ping(), 'ping', metrics),
     close: () => store.close(),
   };

@@ -6,6 +6,13 @@ import type { KeySetRepository } from '../keys/key-set.js';
 import type { ResourceServerRepository } from '../provider/resource-server-repository.js';
 import type { ReplayCache } from './replay-cache.js';
 
+/** The embedded store's records against its bound, in the bytes it counts (key + JSON + overhead). */
+export interface StoreUsage {
+  readonly bytes: number;
+  readonly maxBytes: number;
+  readonly records: number;
+}
+
 /**
  * The storage port. oidc-provider's models go through `adapterFactory`; our own records
  * through their repositories. Implementations: memory/ (embedded default, one process) and
@@ -29,6 +36,11 @@ export interface Store {
    * "storage unavailable". Never close it; the store owns it.
    */
   readonly redis?: Redis | Cluster;
+  /**
+   * How full the embedded store is (MEMORY_STORE_MAX_MB), read when /metrics is scraped. Only
+   * the embedded store has it: Redis reports its own memory (INFO memory, maxmemory).
+   */
+  readonly usage?: () => StoreUsage;
   /** Resolves when the backing storage answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

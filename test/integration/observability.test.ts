@@ -90,6 +90,8 @@ describe('metrics at /metrics', () => {
     expect(metricValue(text, 'gatehouse_store_operation_duration_seconds_count', { operation: 'AuthorizationCode.consume', outcome: 'ok' })).toBeGreaterThan(0);
     expect(text).toMatch(/^gatehouse_processes 1$/m);
     expect(text).toContain('process_resident_memory_bytes');
+    // The embedded store says how full it is against MEMORY_STORE_MAX_MB; Redis reports its own memory.
+    expect(/^gatehouse_memory_store_max_bytes \d+$/m.test(text)).toBe(server.store === 'memory');
   });
 });
 

@@ -119,6 +119,12 @@ describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => 
     return { status: response.status, headers: response.headers, html: await response.text() };
   }
 
+  async function storeGauges(): Promise<{ bytes: number; max: number; records: number }> {
+    const text = await (await fetch(`${server.issuer}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^gatehouse_memory_store_${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    return { bytes: value('bytes'), max: value('max_bytes'), records: value('records') };
+  }
+
   function expectUnavailablePage(page: Pick<Page, 'status' | 'headers' | 'html'>) {
     expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({ status: 503, type: expect.stringContaining('text/html') });
     expect(page.html).toContain('Temporarily unavailable');
@@ -132,10 +138,18 @@ describe('a server whose embedded store is full (MEMORY_STORE_MAX_MB=1)', () => 
     const login = await browser.open(await authorizationRequest());
     expect(login.status).toBe(200);
 
+    // /metrics shows how full it is, so that an alert can come before the refusals.
+    const before = await storeGauges();
+    expect(before.max).toBe(1024 * 1024);
+    expect(before.bytes).toBeGreaterThan(0);
+
     // Opaque tokens are stored: about 2,000 fill a megabyte.
     const { issued, refused } = await issueTokensUntilRefused(server.issuer);
     expect(issued.length).toBeGreaterThan(500);
     await expectTemporarilyUnavailable(refused);
+    const full = await storeGauges();
+    expect(full.bytes).toBeGreaterThan(0.95 * full.max);
+    expect(full.records).toBeGreaterThanOrEqual(before.records + issued.length);
     // What it holds still works: the first token introspects as active.
     expect(await introspect(server.issuer, issued[0]!)).toMatchObject({ active: true, client_id: DEMO_CONFIDENTIAL.id });
 
