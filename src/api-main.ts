@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
+import { onShutdownSignal } from './cluster/shutdown-signals.js';
 import { loadOrExit } from './config/load-or-exit.js';
 import { createHttpServer, drain, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
@@ -38,8 +39,6 @@ if (metricsEndpoint && config.metrics.port !== undefined) {
 logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsUrl && `${metricsUrl}/metrics` }, `protected API is up on ${config.host}:${config.port}`);
 
 // In-flight requests get 5 s to finish, then their connections are cut.
-const stop = () => {
-  void Promise.all(servers.map((server) => drain(server, 5000))).then(() => process.exit(0));
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+onShutdownSignal(logger, async () => {
+  await Promise.all(servers.map((server) => drain(server, 5000)));
+});

@@ -1,7 +1,8 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { onShutdownSignal } from '../cluster/shutdown-signals.js';
 import { loadOrExit } from '../config/load-or-exit.js';
+import { createHttpServer, drain, listen } from '../http/http-server.js';
+import { logCrashes } from '../observability/crash-log.js';
 import { createLogger } from '../observability/logger.js';
 import { createDemoApp } from './create-demo-app.js';
 import { loadDemoConfig } from './demo-config.js';
@@ -11,13 +12,11 @@ import { createRelyingParty } from './relying-party.js';
 const config = loadOrExit(loadDemoConfig);
 
 const logger = createLogger({ level: config.logLevel, service: 'gatehouse-demo' });
+logCrashes(logger);
 const relyingParty = createRelyingParty(config, logger);
-const server = createServer(createDemoApp({ config, relyingParty, logger }).callback());
-server.headersTimeout = 10_000;
-server.requestTimeout = 30_000;
-server.listen(config.port, config.host);
-await once(server, 'listening');
-const { port } = server.address() as AddressInfo;
+const servers: Server[] = [];
+const { port } = new URL(await listen(createHttpServer(createDemoApp({ config, relyingParty, logger }).callback()), config.host, config.port, servers));
+// Named as localhost whatever it binds: the redirect URI (and the demo's cookie) are on localhost.
 logger.info({ issuer: config.issuer, api: config.apiUrl }, `Gatehouse demo is up: http://localhost:${port}/`);
 
 // Discover (and register) now, so a misconfiguration shows in the log at once; requests retry anyway.
@@ -25,14 +24,7 @@ relyingParty.configuration().catch((error: unknown) => {
   logger.warn({ err: error, issuer: config.issuer }, 'Gatehouse is not reachable yet; the demo retries on the next sign-in');
 });
 
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 5000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+// In-flight requests get 5 s to finish, then their connections are cut.
+onShutdownSignal(logger, async () => {
+  await Promise.all(servers.map((server) => drain(server, 5000)));
+});

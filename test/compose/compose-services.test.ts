@@ -144,4 +144,14 @@ describe('the compose services started by their own commands', () => {
       redirect_uri: `http://localhost:${ports.get(3002)}/callback`,
     });
   });
+
+  it('`docker compose stop` (SIGTERM): Gatehouse, the API and the demo each drain, say so and exit 0', async () => {
+    for (const name of ['demo', 'api', 'gatehouse']) {
+      const { child, output } = processes.find((entry) => entry.name === name)!;
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+      child.kill('SIGTERM');
+      expect([name, await exited]).toEqual([name, [0, null]]);
+      expect(output.join('')).toContain('"msg":"shutting down"');
+    }
+  });
 });
