@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import Koa from 'koa';
 import { onShutdownSignal } from './cluster/shutdown-signals.js';
 import { loadOrExit } from './config/load-or-exit.js';
 import { createHttpServer, drain, listen } from './http/http-server.js';
@@ -8,7 +7,7 @@ import { createViews } from './http/views.js';
 import { logCrashes } from './observability/crash-log.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
-import { createMetricsEndpoint, registrySource } from './observability/metrics-endpoint.js';
+import { createMetricsEndpoint, listenMetrics, registrySource } from './observability/metrics-endpoint.js';
 import { createRequestObserver } from './observability/request-observer.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { loadApiConfig } from './resource-server/load-api-config.js';
@@ -22,19 +21,17 @@ logCrashes(logger);
 const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.meta.url)), assetsPath: '', cache: true });
 // Its own metrics (request latency by route, process metrics): at /metrics, or on METRICS_PORT.
 const metrics = config.metrics.enabled ? createMetrics() : undefined;
-const metricsEndpoint = metrics && createMetricsEndpoint(registrySource(metrics.registry));
+const metricsSource = metrics && registrySource(metrics.registry);
 const app = createApiApp({
   issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views,
   observer: createRequestObserver({ logger, metrics, server: 'api' }),
-  metricsEndpoint: config.metrics.port === undefined ? metricsEndpoint : undefined,
+  metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
 });
 const servers: Server[] = [];
 const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
-let metricsUrl = metricsEndpoint && url;
-if (metricsEndpoint && config.metrics.port !== undefined) {
-  const metricsApp = new Koa();
-  metricsApp.use(metricsEndpoint);
-  metricsUrl = await listen(createHttpServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
+let metricsUrl = metricsSource && url;
+if (metricsSource && config.metrics.port !== undefined) {
+  metricsUrl = await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, servers);
 }
 logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsUrl && `${metricsUrl}/metrics` }, `protected API is up on ${config.host}:${config.port}`);
 

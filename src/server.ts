@@ -13,7 +13,7 @@ import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
 import { loadSecrets } from './keys/load-secrets.js';
 import type { Logger } from './observability/logger.js';
-import { combinedSource, createMetricsEndpoint, registrySource, type MetricsSource } from './observability/metrics-endpoint.js';
+import { combinedSource, createMetricsEndpoint, listenMetrics, registrySource, type MetricsSource } from './observability/metrics-endpoint.js';
 import { createMetrics, createProcessGauge, registerStoreUsage, type Metrics } from './observability/metrics.js';
 import { observeProviderEvents } from './observability/provider-events.js';
 import { createRequestObserver } from './observability/request-observer.js';
@@ -30,7 +30,6 @@ import { productionProblems } from './security/production-guard.js';
 import { createRegistrationLimiter } from './security/registration-rate-limit.js';
 import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
-import Koa from 'koa';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -159,9 +158,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
 
     let metricsUrl: string | undefined;
     if (metricsSource && config.metrics.port !== undefined && options.metricsServer !== false) {
-      const metricsApp = new Koa();
-      metricsApp.use(createMetricsEndpoint(metricsSource));
-      metricsUrl = await listen(createHttpServer(metricsApp.callback()), config.metrics.host, config.metrics.port, servers);
+      metricsUrl = await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, servers);
     }
 
     let apiUrl = apiThread?.url;

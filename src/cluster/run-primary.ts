@@ -1,12 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import Koa from 'koa';
+import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/load-config.js';
+import { drain } from '../http/http-server.js';
 import { loadSecrets } from '../keys/load-secrets.js';
 import type { Logger } from '../observability/logger.js';
-import { createMetricsEndpoint } from '../observability/metrics-endpoint.js';
+import { listenMetrics } from '../observability/metrics-endpoint.js';
 import { createProcessGauge } from '../observability/metrics.js';
 import { createPrimaryMetricsSource } from './cluster-metrics.js';
 import { onShutdownSignal } from './shutdown-signals.js';
@@ -30,12 +30,9 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   const registry = new Registry();
   const processes = createProcessGauge(registry);
   const metricsSource = config.metrics.enabled ? createPrimaryMetricsSource(registry) : undefined;
-  let metricsServer: ReturnType<typeof createServer> | undefined;
+  const metricsServers: Server[] = [];
   if (metricsSource && config.metrics.port !== undefined) {
-    const app = new Koa();
-    app.use(createMetricsEndpoint(metricsSource));
-    metricsServer = createServer(app.callback()).listen(config.metrics.port, config.metrics.host);
-    await once(metricsServer, 'listening');
+    await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, metricsServers);
   }
 
   let stopping = false;
@@ -78,7 +75,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     const deadline = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs + 5000).unref());
     await Promise.race([Promise.all(exited), deadline]);
     for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
-    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+    await Promise.all(metricsServers.map((server) => drain(server, 1000)));
   };
 
   onShutdownSignal(logger, stopAll);

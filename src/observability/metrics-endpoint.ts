@@ -1,5 +1,7 @@
-import type { Context, Middleware } from 'koa';
+import type { Server } from 'node:http';
+import Koa, { type Context, type Middleware } from 'koa';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
+import { createHttpServer, listen } from '../http/http-server.js';
 
 /** Where /metrics text comes from: this process's registry, or the cluster's aggregate. */
 export interface MetricsSource {
@@ -45,4 +47,24 @@ export function createMetricsEndpoint(source: MetricsSource, path = '/metrics'):
   return function serveMetrics(ctx, next) {
     return ctx.path === path ? serve(ctx) : next();
   };
+}
+
+/**
+ * /metrics on a port of its own (METRICS_PORT), for the authorization server, the cluster's
+ * primary and the protected API on its own alike. Nothing else is served there: any other
+ * request gets the JSON error our other servers give (404 not_found, 405 with Allow).
+ */
+export async function listenMetrics(source: MetricsSource, host: string, port: number, servers: Server[]): Promise<string> {
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.body !== undefined || ctx.status < 400) return;
+    const status = ctx.status;
+    ctx.set('Cache-Control', 'no-store');
+    // Set again before the body: Koa turns an implicit 404 into 200 when a body is set.
+    ctx.status = status;
+    ctx.body = status === 404 ? { error: 'not_found', error_description: 'not found' } : { error: 'invalid_request', error_description: ctx.message };
+  });
+  app.use(createMetricsEndpoint(source));
+  return listen(createHttpServer(app.callback()), host, port, servers);
 }

@@ -131,6 +131,11 @@ describe('METRICS_PORT', () => {
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('gatehouse_http_request_duration_seconds');
       expect((await fetch(`${own.issuer}/metrics`)).status).toBe(404);
+      // Nothing else there: the JSON errors of every other port, not Koa's plain text.
+      const other = await fetch(`${own.metricsUrl}/healthz`);
+      expect([other.status, await other.json()]).toEqual([404, { error: 'not_found', error_description: 'not found' }]);
+      const post = await fetch(`${own.metricsUrl}/metrics`, { method: 'POST' });
+      expect([post.status, post.headers.get('allow'), await post.json()]).toEqual([405, 'GET, HEAD', { error: 'invalid_request', error_description: 'Method Not Allowed' }]);
     } finally {
       await own.close();
     }
