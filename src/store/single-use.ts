@@ -43,6 +43,14 @@ export function claimsOnFind(model: string): boolean {
 
 export const CLAIM_SECONDS = 60;
 
+/**
+ * Room a store must have left to use a record up: what its redemption stores next (a code or a
+ * refresh token becomes an access and a refresh token, about 2 KB in either store, with margin).
+ * Used up and then refused the tokens, a code would be spent and its retry look like a replay,
+ * which revokes the grant; refused first (503), it stays good for a retry.
+ */
+export const CONSUME_HEADROOM_BYTES = 8 * 1024;
+
 function describe(model: string): string {
   switch (model) {
     case 'AuthorizationCode': return 'authorization code';

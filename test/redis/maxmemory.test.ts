@@ -48,6 +48,10 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
   });
 
   it('writes nothing of a refused record: neither the record nor its grant index entry', async () => {
+    // From here on, well over the limit: Redis's count moves by tens of KB as each connection's
+    // buffers grow and shrink (an idle one's are freed after 2 s), so "just full" could have
+    // room again by the next write.
+    await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory', String(await usedMemory() - 256 * 1024));
     const [grantId, tokenId] = [randomUUID(), randomUUID()];
     const refusal = await store.adapterFactory('RefreshToken').upsert(tokenId, { jti: tokenId, grantId, clientId: 'c', accountId: 'a', kind: 'RefreshToken' }, 3600)
       .catch((error: unknown) => error);
@@ -75,5 +79,46 @@ describeWithRedis('when Redis is full (maxmemory, noeviction)', 'redis-server-bi
     expect(again.status).toBe(200);
     await store.adapterFactory('AuthorizationCode').consume(code);
     expect((await store.adapterFactory('AuthorizationCode').find(code))?.consumed).toEqual(expect.any(Number));
+  });
+});
+
+/**
+ * Redis takes writes until it is over maxmemory. Just below it, a code or refresh token could be
+ * used up and the tokens that replace it then refused: the client's retry would look like a
+ * replay and revoke the grant. So one is used up only with room left for what follows.
+ */
+describeWithRedis('when Redis is nearly full', 'redis-server-binary', () => {
+  let redis: RedisServer;
+  let store: Store;
+
+  beforeAll(async () => {
+    redis = await startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] });
+    store = await createRedisStore({ connection: loadConfig({ REDIS_URL: redis.url }).redis!, logger: createLogger({ level: 'silent' }) });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await redis?.close();
+  });
+
+  it('refuses to use up a refresh token with less room left than its new tokens take, and uses it up once there is room', async () => {
+    const refreshTokens = store.adapterFactory('RefreshToken');
+    const [used, id] = [randomUUID(), randomUUID()];
+    for (const jti of [used, id]) await refreshTokens.upsert(jti, { jti, grantId: randomUUID(), clientId: 'c', accountId: 'a', kind: 'RefreshToken' }, 3600);
+    // Another one first, so that the script is loaded and the connection's buffers are there;
+    // and a first limit, as setting one the first time takes some memory of its own (~24 KB).
+    await refreshTokens.consume(used);
+    await store.redis!.config('SET', 'maxmemory', String(1024 ** 3));
+    // Room for the mark (a few bytes), not for the tokens that would follow it. Measured and
+    // limited on the store's own connection, which the consume then uses: Redis counts each
+    // connection's buffers, which other connections would grow and shrink meanwhile.
+    const usedMemory = Number(/used_memory:(\d+)/.exec(await store.redis!.info('memory'))![1]);
+    await store.redis!.config('SET', 'maxmemory', String(usedMemory + 6 * 1024));
+
+    await expect(refreshTokens.consume(id)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect((await refreshTokens.find(id))?.consumed).toBeUndefined();
+
+    await store.redis!.config('SET', 'maxmemory', '0');
+    await refreshTokens.consume(id);
+    expect((await refreshTokens.find(id))?.consumed).toEqual(expect.any(Number));
   });
 });

@@ -1,5 +1,5 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
+import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, CONSUME_HEADROOM_BYTES, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 import { StoreUnavailableError } from '../store-errors.js';
 
 /**
@@ -32,14 +32,6 @@ const recordBytes = (key: string, entry: Entry) => key.length + entry.json.lengt
 
 /** While full, expired records are looked for at most this often before a new record is refused. */
 const RECLAIM_INTERVAL_MS = 5000;
-
-/**
- * Room a record must leave to be used up: what its redemption stores next (a code or refresh
- * token becomes an access and a refresh token, about 2 KB by the estimate above, with margin).
- * Used up and then refused the tokens, a code would be spent and its retry revoke the grant;
- * refused first, it stays usable for a retry (as Redis refuses HSETNX over maxmemory).
- */
-const CONSUME_HEADROOM_BYTES = 8 * 1024;
 
 export interface MemoryModelTableOptions {
   now?: () => number;

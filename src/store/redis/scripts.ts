@@ -31,18 +31,30 @@ const SCRIPTS = {
       return 1`,
   },
   /**
-   * KEYS[1] record. ARGV: now (epoch seconds). The check and the mark are one step, so of
-   * any number of concurrent callers exactly one gets {1}.
+   * KEYS[1] record. ARGV: now (epoch seconds), headroom (bytes). The check and the mark are
+   * one step, so of any number of concurrent callers exactly one gets {1}.
    * Returns {0} when the record is gone, {1} when this call consumed it, {2, payload} when
-   * it was consumed before (the payload names the grant to revoke).
+   * it was consumed before (the payload names the grant to revoke), and {3} when Redis has a
+   * maxmemory and less than `headroom` below it: Redis takes writes until it is over its
+   * limit, so the mark would go in and the tokens the redemption then stores be refused,
+   * spending the code. Memory as Redis counts it for that limit (INFO memory: used_memory
+   * less mem_not_counted_for_evict). Where INFO is not allowed (an ACL without @dangerous, a
+   * renamed command), the check is skipped and Redis's own refusal over the limit remains.
    */
   gatehouseConsume: {
     numberOfKeys: 1,
     lua: `
       local payload = redis.call('HGET', KEYS[1], 'payload')
       if not payload then return {0} end
-      if redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1]) == 1 then return {1} end
-      return {2, payload}`,
+      if redis.call('HEXISTS', KEYS[1], 'consumed') == 1 then return {2, payload} end
+      local memory = redis.pcall('INFO', 'memory')
+      local max = type(memory) == 'string' and tonumber(string.match(memory, 'maxmemory:(%d+)')) or 0
+      if max > 0 then
+        local used = tonumber(string.match(memory, 'used_memory:(%d+)')) - (tonumber(string.match(memory, 'mem_not_counted_for_evict:(%d+)')) or 0)
+        if used + tonumber(ARGV[2]) > max then return {3} end
+      end
+      redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
+      return {1}`,
   },
   /**
    * KEYS[1] record. ARGV: placeholder payload JSON, ttl seconds. Returns the payload when the
