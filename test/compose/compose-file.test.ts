@@ -82,6 +82,13 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('redis-data');
   });
 
+  it('bounds Redis\'s memory without eviction: full, it refuses new tokens (503) rather than drop grants', () => {
+    const command = compose.services['redis']!.command!;
+    const value = (flag: string) => command[command.indexOf(flag) + 1];
+    expect(value('--maxmemory')).toMatch(/^\d+(mb|gb)$/);
+    expect(value('--maxmemory-policy')).toBe('noeviction');
+  });
+
   it('holds no secrets: settings come from .env, the file only wires containers together', () => {
     for (const [name, service] of appServices) {
       expect({ name, env_file: service.env_file }).toEqual({ name, env_file: '.env' });
