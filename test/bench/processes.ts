@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
-import { freePort } from '../helpers/free-port.ts';
+import { freePort, portOpen } from '../helpers/free-port.ts';
 
 /** A server process the benchmark started, with what it needs to measure it. */
 export interface ServerProcess {
@@ -115,17 +114,6 @@ export async function startProcess(options: {
       clearTimeout(timer);
     },
   };
-}
-
-export async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** A throwaway redis-server on a free loopback port: no persistence, never the machine's own Redis. */

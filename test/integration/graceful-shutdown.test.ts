@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
 import { buildDist } from '../helpers/build-dist.js';
+import { portOpen } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
 import { spawnGatehouse } from '../helpers/spawn-gatehouse.js';
 
@@ -24,17 +25,6 @@ async function startSlowTokenRequest(port: number): Promise<{ socket: Socket; re
   return { socket, response };
 }
 
-async function refusesConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('graceful shutdown of the real process (node dist/main.js)', () => {
@@ -45,7 +35,7 @@ describe('graceful shutdown of the real process (node dist/main.js)', () => {
       server.child.kill('SIGTERM');
       await sleep(300);
       expect(server.child.exitCode).toBeNull();
-      expect(await refusesConnections(server.port)).toBe(true);
+      expect(await portOpen(server.port)).toBe(false);
 
       slow.socket.write(body.slice(10));
       const response = await slow.response;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../helpers/free-port.js';
+import { freePort, portOpen } from '../helpers/free-port.js';
 import { runMain } from '../helpers/run-main.js';
 import { startTestGatehouse } from '../helpers/start-gatehouse.js';
 
@@ -34,20 +34,9 @@ describe('a server that cannot start', () => {
       await expect(startTestGatehouse({ PORT: String(port), API_PORT: String(apiPort), API_HOST: '127.0.0.1' }))
         .rejects.toThrow(/EADDRINUSE/);
       // The authorization server listened before the API failed: nothing may answer there now.
-      expect(await accepts(port)).toBe(false);
+      expect(await portOpen(port)).toBe(false);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
   });
 });
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
