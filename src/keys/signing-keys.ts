@@ -14,11 +14,18 @@ export async function generateSigningKeys(): Promise<PrivateJwks> {
   return { keys: await Promise.all(SIGNING_ALGORITHMS.map(generateSigningKey)) };
 }
 
-/** A fresh private JWK for `alg`, its kid the RFC 7638 thumbprint. */
+/**
+ * A fresh private JWK for `alg`, its kid the RFC 7638 thumbprint. A thumbprint is base64url and
+ * may begin with "-", which reads as an option on a command line (`gatehouse keys retire KID`
+ * failed with a usage error): such a key is thrown away and another made (one in 32).
+ */
 export async function generateSigningKey(alg: SigningAlgorithm): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
-  const jwk = await exportJWK(privateKey);
-  return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
+  for (;;) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+    const jwk = await exportJWK(privateKey);
+    const kid = await calculateJwkThumbprint(jwk);
+    if (/^[A-Za-z0-9]/.test(kid)) return { ...jwk, kid, alg, use: 'sig' };
+  }
 }
 
 /** The public members of a JWK (what the JWKS publishes). */
