@@ -73,10 +73,14 @@ export function secretNameCheck(fields: readonly string[]): (name: string) => bo
 
 /**
  * pino's error serializer, plus `errorCode`: `code` is a secret field (authorization codes),
- * so an error's own code (ECONNREFUSED, ERR_...) is kept under another name.
+ * so an error's own code (ECONNREFUSED, ERR_...) is kept under another name. Without
+ * `command`: ioredis attaches the failed command to its errors, and our Redis keys and script
+ * arguments carry token and code values and payloads (the store logs its failures through
+ * redisFailure already; this covers an error that reaches a log some other way, a crash).
  */
 function serializeError(error: Error): Record<string, unknown> {
   const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;
+  delete serialized['command'];
   const code = serialized['code'];
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{2,63}$/.test(code)) serialized['errorCode'] = code;
   return serialized;

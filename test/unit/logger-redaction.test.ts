@@ -47,6 +47,16 @@ describe('the logger never writes credentials', () => {
     expect(entry.err.code).toBe(REDACTED);
   });
 
+  it('never writes the command a Redis error carries: its keys and arguments hold token values', () => {
+    const { logger, lines } = capture();
+    const failure = Object.assign(new Error('OOM command not allowed when used memory > \'maxmemory\'.'), {
+      command: { name: 'evalsha', args: ['d488c97a', '1', 'gatehouse:AccessToken:{tok-3f9a}', '{"jti":"tok-3f9a"}'] },
+    });
+    logger.fatal({ err: failure }, 'crash');
+    expect(lines[0]).not.toContain('tok-3f9a');
+    expect(lines[0]).toContain('OOM command not allowed');
+  });
+
   it('leaves the objects it was given untouched', () => {
     const { logger } = capture();
     const params = { client_id: 'demo', code: 'the-code' };
