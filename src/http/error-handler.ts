@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import { requestLog } from '../observability/request-observer.js';
 import type { Views } from './views.js';
@@ -38,6 +38,12 @@ export function toPublicError(err: unknown): PublicError {
   return { status: 500, error: 'server_error', description: 'Something went wrong on our side.' };
 }
 
+/** An error as JSON, the shape every port of ours answers with (RFC 6749 §5.2 style). */
+export function sendJsonError(ctx: Context, out: PublicError): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: out.error, ...(out.description ? { error_description: out.description } : {}) };
+}
+
 /**
  * The one place our own routes' errors become responses: JSON for API callers, a friendly page
  * for browsers, never a stack trace. oidc-provider answers its own routes; it shares the page
@@ -64,8 +70,7 @@ export function createErrorHandler(deps: { views: Views; logger: Logger }): Midd
         ctx.type = 'html';
         ctx.body = await deps.views.render(page.view, page.locals);
       } else {
-        ctx.set('Cache-Control', 'no-store');
-        ctx.body = { error: out.error, ...(out.description ? { error_description: out.description } : {}) };
+        sendJsonError(ctx, out);
       }
     }
     if (ctx.status === 503) ctx.set('Retry-After', RETRY_AFTER_SECONDS);

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import Koa, { type Context, type Middleware } from 'koa';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
+import { sendJsonError, toPublicError } from '../http/error-handler.js';
 import { createHttpServer, listen } from '../http/http-server.js';
+import { notFound } from '../http/not-found.js';
 
 /** Where /metrics text comes from: this process's registry, or the cluster's aggregate. */
 export interface MetricsSource {
@@ -35,9 +37,9 @@ export function combinedSource(registry: Registry, others: () => Promise<Metrics
 export function createMetricsEndpoint(source: MetricsSource, path = '/metrics'): Middleware {
   const serve = async (ctx: Context) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.status = 405;
+      // Thrown: the app's error handler answers it (JSON, or our page), Allow kept.
       ctx.set('Allow', 'GET, HEAD');
-      return;
+      ctx.throw(405);
     }
     ctx.set('Cache-Control', 'no-store');
     ctx.type = source.contentType;
@@ -52,19 +54,21 @@ export function createMetricsEndpoint(source: MetricsSource, path = '/metrics'):
 /**
  * /metrics on a port of its own (METRICS_PORT), for the authorization server, the cluster's
  * primary and the protected API on its own alike. Nothing else is served there: any other
- * request gets the JSON error our other servers give (404 not_found, 405 with Allow).
+ * request gets the JSON error our other servers give (404 not_found, 405 with Allow), without
+ * the pages and request log of createErrorHandler, which this port has no use for.
  */
 export async function listenMetrics(source: MetricsSource, host: string, port: number, servers: Server[]): Promise<string> {
   const app = new Koa();
-  app.use(async (ctx, next) => {
-    await next();
-    if (ctx.body !== undefined || ctx.status < 400) return;
-    const status = ctx.status;
-    ctx.set('Cache-Control', 'no-store');
-    // Set again before the body: Koa turns an implicit 404 into 200 when a body is set.
-    ctx.status = status;
-    ctx.body = status === 404 ? { error: 'not_found', error_description: 'not found' } : { error: 'invalid_request', error_description: ctx.message };
+  app.use(async function answerErrorsAsJson(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      const out = toPublicError(error);
+      ctx.status = out.status;
+      sendJsonError(ctx, out);
+    }
   });
+  app.use(notFound);
   app.use(createMetricsEndpoint(source));
   return listen(createHttpServer(app.callback()), host, port, servers);
 }
