@@ -38,7 +38,7 @@ describe('the embedded store has a size bound', () => {
     const { ids, refusal } = fill(table);
 
     expect(ids.length).toBeGreaterThan(50);
-    expect(table.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(table.usage().bytes).toBeLessThanOrEqual(64 * 1024);
     expect(refusal).toBeInstanceOf(StoreUnavailableError);
     expect(refusal).toMatchObject({ statusCode: 503, expose: true, error: 'temporarily_unavailable' });
     for (const id of ids) expect(table.find('ClientCredentials', id)).toMatchObject({ jti: id });
@@ -105,7 +105,7 @@ describe('the embedded store has a size bound', () => {
     const table = new MemoryModelTable({ maxBytes: 64 * 1024, onFull: (usage) => reports.push(usage) });
     const { ids } = fill(table);
 
-    expect(reports).toEqual([{ bytes: table.bytes, maxBytes: 64 * 1024, records: ids.length }]);
+    expect(reports).toEqual([{ bytes: table.usage().bytes, maxBytes: 64 * 1024, records: ids.length }]);
   });
 });
 

@@ -44,7 +44,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     resourceServers: createMemoryResourceServerRepository(),
     keySet: createMemoryKeySetRepository(),
     replayCache,
-    usage: () => ({ bytes: table.bytes, maxBytes, records: table.size }),
+    usage: () => table.usage(),
     async ping() {},
     async close() {
       clearInterval(sweeper);

@@ -1,6 +1,7 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, CONSUME_HEADROOM_BYTES, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 import { StoreUnavailableError } from '../store-errors.js';
+import type { StoreUsage } from '../store.js';
 
 /**
  * A record as a shared store keeps it: serialized (see `copy` below for why), plus what the
@@ -44,7 +45,7 @@ export interface MemoryModelTableOptions {
    */
   maxBytes?: number;
   /** Called each time a record is refused, or refused its use, for want of room. */
-  onFull?: (usage: { bytes: number; maxBytes: number; records: number }) => void;
+  onFull?: (usage: StoreUsage) => void;
 }
 
 /**
@@ -72,9 +73,9 @@ export class MemoryModelTable {
     return this.#entries.size;
   }
 
-  /** The records' estimated size in bytes (see maxBytes). */
-  get bytes(): number {
-    return this.#bytes;
+  /** The records, their estimated size in bytes and the bound (see maxBytes). */
+  usage(): StoreUsage {
+    return { bytes: this.#bytes, maxBytes: this.#maxBytes, records: this.#entries.size };
   }
 
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
@@ -185,7 +186,7 @@ export class MemoryModelTable {
       this.sweep();
       if (this.#bytes + size <= this.#maxBytes) return;
     }
-    this.#onFull?.({ bytes: this.#bytes, maxBytes: this.#maxBytes, records: this.#entries.size });
+    this.#onFull?.(this.usage());
     throw new StoreUnavailableError({ cause: new Error('the embedded store is full') });
   }
 
