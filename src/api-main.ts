@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { onShutdownSignal } from './cluster/shutdown-signals.js';
 import { loadOrExit } from './config/load-or-exit.js';
-import { createHttpServer, drain, listen } from './http/http-server.js';
+import { createHttpServer, drainAll, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
 import { logCrashes } from './observability/crash-log.js';
 import { createLogger } from './observability/logger.js';
@@ -37,5 +37,5 @@ logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metri
 
 // In-flight requests get 5 s to finish, then their connections are cut.
 onShutdownSignal(logger, async () => {
-  await Promise.all(servers.map((server) => drain(server, 5000)));
+  await drainAll(servers, 5000);
 });

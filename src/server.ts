@@ -7,7 +7,7 @@ import { createApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { loadStaticConfig } from './config/static-config.js';
-import { createHttpServer, drain, listen } from './http/http-server.js';
+import { createHttpServer, drainAll, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
 import { createKeySealer } from './keys/key-encryption.js';
 import { ensureKeySet } from './keys/key-set-bootstrap.js';
@@ -183,14 +183,14 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       async close(graceMs = config.shutdownGraceMs) {
         draining = true;
         refresher?.stop();
-        await Promise.all([...servers.map((server) => drain(server, graceMs)), apiThread?.close(graceMs)]);
+        await Promise.all([drainAll(servers, graceMs), apiThread?.close(graceMs)]);
         await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
         await store.close();
       },
     };
   } catch (error) {
     refresher?.stop();
-    await Promise.all(servers.map((server) => drain(server, 0)));
+    await drainAll(servers, 0);
     await apiThread?.close(0);
     await Promise.all(backchannelDeliveries.map((delivery) => delivery.close()));
     await store.close();

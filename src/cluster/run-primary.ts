@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/load-config.js';
-import { drain } from '../http/http-server.js';
+import { drainAll } from '../http/http-server.js';
 import { loadSecrets } from '../keys/load-secrets.js';
 import type { Logger } from '../observability/logger.js';
 import { listenMetrics } from '../observability/metrics-endpoint.js';
@@ -75,7 +75,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     const deadline = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs + 5000).unref());
     await Promise.race([Promise.all(exited), deadline]);
     for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
-    await Promise.all(metricsServers.map((server) => drain(server, 1000)));
+    await drainAll(metricsServers, 1000);
   };
 
   onShutdownSignal(logger, stopAll);

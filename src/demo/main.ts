@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { onShutdownSignal } from '../cluster/shutdown-signals.js';
 import { loadOrExit } from '../config/load-or-exit.js';
-import { createHttpServer, drain, listen } from '../http/http-server.js';
+import { createHttpServer, drainAll, listen } from '../http/http-server.js';
 import { logCrashes } from '../observability/crash-log.js';
 import { createLogger } from '../observability/logger.js';
 import { createDemoApp } from './create-demo-app.js';
@@ -26,5 +26,5 @@ relyingParty.configuration().catch((error: unknown) => {
 
 // In-flight requests get 5 s to finish, then their connections are cut.
 onShutdownSignal(logger, async () => {
-  await Promise.all(servers.map((server) => drain(server, 5000)));
+  await drainAll(servers, 5000);
 });

@@ -28,6 +28,11 @@ export async function listen(server: Server, host: string, port: number, servers
   return `http://${shownHost}:${address.port}`;
 }
 
+/** drain() for each of `servers` at once: every port a process opened. */
+export async function drainAll(servers: readonly Server[], graceMs: number): Promise<void> {
+  await Promise.all(servers.map((server) => drain(server, graceMs)));
+}
+
 /** Stops accepting, closes idle connections, and cuts the rest after `graceMs`; resolves once closed. */
 export async function drain(server: Server, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,7 +1,7 @@
 // Entry point of the protected API's worker thread (started by start-api-thread.ts).
 import type { Server } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createHttpServer, drain, listen } from '../http/http-server.js';
+import { createHttpServer, drainAll, listen } from '../http/http-server.js';
 import { createViews } from '../http/views.js';
 import { registerEventLoopDelay } from '../observability/event-loop-delay.js';
 import { createLogger } from '../observability/logger.js';
@@ -40,7 +40,7 @@ port.on('message', (message: ToApiThread) => {
       port.postMessage({ type: 'metrics', id: message.id, metrics: values } satisfies FromApiThread);
     });
   } else if (message.type === 'close') {
-    void Promise.all(servers.map((server) => drain(server, message.graceMs)))
+    void drainAll(servers, message.graceMs)
       .then(() => replayCache.close())
       // Ends this thread only; its log lines are flushed on the way out.
       .finally(() => process.exit(0));
