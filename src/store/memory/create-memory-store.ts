@@ -31,7 +31,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       'the embedded store is full: new sign-ins, codes and tokens get 503 until records expire (raise MEMORY_STORE_MAX_MB and the heap, or use Redis)',
     ))),
   });
-  const sweeper = setInterval(() => table.sweep(), options.sweepIntervalMs ?? 60_000);
+  const sweeper = setInterval(() => void table.sweepInSlices(), options.sweepIntervalMs ?? 60_000);
   sweeper.unref();
   const adapterFactory = createMemoryAdapterFactory(table);
   const replayCache = createMemoryReplayCache();
