@@ -35,11 +35,11 @@ const recordBytes = (key: string, entry: Entry) => key.length + entry.json.lengt
 const RECLAIM_INTERVAL_MS = 5000;
 
 /**
- * Records the periodic sweep looks at before it lets other work run: a few milliseconds at most
- * (deleting a record takes well under a microsecond). In one piece, a sweep of 2 million
- * records that all expired held the event loop for 1.3 s.
+ * Records the periodic sweep looks at before it lets other work run: about 2 ms where all have
+ * expired (deleting one took about 0.8 µs among 2 million). In one piece, a sweep of 2 million
+ * records that had all expired held the event loop for 1.3 to 1.6 s.
  */
-const SWEEP_SLICE = 10_000;
+const SWEEP_SLICE = 2_000;
 
 const isExpired = (entry: Entry, now: number) => entry.expiresAt !== undefined && entry.expiresAt <= now;
 
