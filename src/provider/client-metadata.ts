@@ -25,6 +25,7 @@ export function extraClientMetadata() {
           checkRegistrationPolicy(metadata);
         }
         checkSecretUse(metadata);
+        checkConfidentialGrants(metadata);
       }
       if (value === undefined) return;
       if (typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
@@ -44,6 +45,17 @@ function checkSecretUse(metadata: Record<string, unknown>): void {
     || (property.endsWith('_alg') && typeof value === 'string' && value.startsWith('HS')));
   if (symmetric.length > 0) {
     throw new errors.InvalidClientMetadata(`a client whose secret is stored as a digest cannot use ${symmetric.map(([property, value]) => `${property} ${String(value)}`).join(', ')}: it needs the secret itself`);
+  }
+}
+
+/**
+ * client_credentials is for confidential clients only (RFC 6749 §4.4): a client that does not
+ * authenticate would let anyone who knows its id mint tokens in its name.
+ */
+function checkConfidentialGrants(metadata: Record<string, unknown>): void {
+  const grantTypes = metadata['grant_types'];
+  if (metadata['token_endpoint_auth_method'] === 'none' && Array.isArray(grantTypes) && grantTypes.includes('client_credentials')) {
+    throw new errors.InvalidClientMetadata('grant_types client_credentials is only for confidential clients: a client with token_endpoint_auth_method none cannot use it');
   }
 }
 

@@ -136,6 +136,13 @@ describeWithRedis('gatehouse client (admin CLI against the shared store)', 'redi
       expect((await deployment.cli(['client', 'show', 'never-written'])).code).toBe(1);
     });
 
+    it('client_credentials for a public client: anyone knowing its id could mint tokens (exit 1, nothing written)', async () => {
+      const machine = await deployment.cli(['client', 'create', '--name', 'X', '--public', '--grant-type', 'client_credentials', '--id', 'public-machine']);
+      expect(machine.code).toBe(1);
+      expect(machine.stderr).toMatch(/^gatehouse: invalid client: grant_types client_credentials is only for confidential clients/);
+      expect((await deployment.cli(['client', 'show', 'public-machine'])).code).toBe(1);
+    });
+
     it('a missing required option, an unknown option or command (exit 2, with where to find the usage)', async () => {
       const missing = await deployment.cli(['client', 'create', '--redirect-uri', 'https://a.example/cb']);
       expect(missing.code).toBe(2);

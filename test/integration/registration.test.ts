@@ -35,6 +35,22 @@ describe('dynamic client registration metadata (RFC 7591 §2)', () => {
     }
   });
 
+  it('refuses client_credentials to a client that does not authenticate (RFC 6749 §4.4)', async () => {
+    const service = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+    const response = await register({ ...service, token_endpoint_auth_method: 'none' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringContaining('only for confidential clients') });
+
+    const created = await (await register(service)).json() as Record<string, string>;
+    const update = await fetch(created['registration_client_uri']!, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${created['registration_access_token']}` },
+      body: JSON.stringify({ ...service, client_id: created['client_id'], token_endpoint_auth_method: 'none' }),
+    });
+    expect(update.status).toBe(400);
+    expect(await update.json()).toMatchObject({ error: 'invalid_client_metadata' });
+  });
+
   it('applies the same rules when a client updates itself (RFC 7592 §2.2)', async () => {
     const created = await (await register({ redirect_uris: ['https://app.example.com/cb'] })).json() as Record<string, string>;
     const response = await fetch(created['registration_client_uri']!, {
