@@ -17,7 +17,7 @@ import type { Metrics } from './observability/metrics.js';
 import { createRequestObserver } from './observability/request-observer.js';
 import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
-import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, ROUTES } from './provider/routes.js';
+import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, providerRouteTest, ROUTES } from './provider/routes.js';
 import { createCookieSigner } from './security/cookie-signer.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { rejectCrossSitePosts } from './security/cross-site-posts.js';
@@ -63,12 +63,13 @@ export function createApp(deps: AppDeps): Koa {
 
   const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
   const interactionPrefix = `${basePath}${INTERACTION_PATH}`;
-  const logoutConfirm = `${basePath}${ROUTES.end_session}/confirm`;
   const accountSecurityPrefix = `${basePath}${ACCOUNT_SECURITY_PATH}`;
-  const deviceVerification = `${basePath}${ROUTES.code_verification}`;
+  // Forms oidc-provider serves: its routes match whatever the letter case and a trailing slash.
+  const isLogoutConfirm = providerRouteTest(`${ROUTES.end_session}/confirm`, { basePath });
+  const isDeviceVerification = providerRouteTest(ROUTES.code_verification, { basePath, below: 'also' });
   // Every form a person submits from our pages; none is ever posted from another site.
-  const isOurForm = (path: string) => [interactionPrefix, accountSecurityPrefix, deviceVerification]
-    .some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || path === logoutConfirm;
+  const isOurForm = (path: string) => [interactionPrefix, accountSecurityPrefix]
+    .some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || isLogoutConfirm(path) || isDeviceVerification(path);
   const health = createHealthRouter(createServerReadiness({
     store: deps.store, timeoutMs: 1000, signingKeys: deps.signingKeys ?? (() => []), ...(deps.draining ? { draining: deps.draining } : {}),
   }));
@@ -103,7 +104,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(rejectCrossSitePosts(isOurForm));
   app.use(onlyUnder(interactionPrefix, interactions.routes(), allowedMethodsAsErrors(interactions.allowedMethods())));
   app.use(onlyUnder(accountSecurityPrefix, accountSecurity.routes(), allowedMethodsAsErrors(accountSecurity.allowedMethods())));
-  app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, path: `${basePath}${ROUTES.registration}`, logger: deps.logger }));
+  app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, isRegistration: providerRouteTest(ROUTES.registration, { basePath, below: 'also' }), logger: deps.logger }));
   // No body parser may run before the provider.
   app.use(deps.provider.middleware());
   return app;

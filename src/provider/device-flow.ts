@@ -3,7 +3,7 @@ import type { Client, ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { Views } from '../http/views.js';
 import { setPageHeaders } from '../security/headers.js';
 import type { ReplayCache } from '../store/replay-cache.js';
-import { ROUTES } from './routes.js';
+import { providerRouteTest, ROUTES } from './routes.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -68,11 +68,12 @@ export function deviceFlowFeature(views: Views) {
  */
 export function restartCodeEntryWithoutSession(deps: { sessionCookie: string; issuer: string }) {
   const pageUrl = `${deps.issuer}${ROUTES.code_verification}`;
-  const resumePrefix = `${ROUTES.code_verification}/`;
+  // Paths here are the provider's: after the issuer's path, where it is mounted.
+  const isCodeEntry = providerRouteTest(ROUTES.code_verification);
+  const isResume = providerRouteTest(ROUTES.code_verification, { below: 'only' });
   return async function restartCodeEntry(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
-    // Paths here are the provider's: after the issuer's path, where it is mounted.
-    const codeEntry = ctx.method === 'POST' && ctx.path === ROUTES.code_verification;
-    const resume = (ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path.startsWith(resumePrefix);
+    const codeEntry = ctx.method === 'POST' && isCodeEntry(ctx.path);
+    const resume = (ctx.method === 'GET' || ctx.method === 'HEAD') && isResume(ctx.path);
     if ((codeEntry || resume) && !ctx.cookies.get(deps.sessionCookie, { signed: true })) {
       ctx.status = 303;
       ctx.redirect(pageUrl);

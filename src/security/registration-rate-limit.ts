@@ -28,11 +28,11 @@ export function createRegistrationLimiter(limit: RegistrationLimit, redis?: { cl
  * Over the limit: 429 with Retry-After. If the limiter itself fails, the request goes through:
  * the registration endpoint answers for its own storage.
  */
-export function createRegistrationRateLimit(deps: { limiter: RateLimiterAbstract; path: string; logger: Logger }): Middleware {
-  const { limiter, path, logger } = deps;
+export function createRegistrationRateLimit(deps: { limiter: RateLimiterAbstract; isRegistration: (path: string) => boolean; logger: Logger }): Middleware {
+  const { limiter, isRegistration, logger } = deps;
   // Every other request passes by without an async frame of its own.
   return function limitRegistration(ctx, next) {
-    return ctx.path === path || ctx.path.startsWith(`${path}/`) ? limit(ctx, next) : next();
+    return isRegistration(ctx.path) ? limit(ctx, next) : next();
   };
 
   async function limit(ctx: Context, next: Next): Promise<unknown> {

@@ -69,11 +69,18 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
     const entry = await new Browser().open(authorization.verification_uri);
     const form = findForm(entry.html, '/oauth/device');
     for (const cookie of [undefined, '_session=forged; _session.sig=forged']) {
-      const response = await postForm(`${server.issuer}/oauth/device`, { ...form.hidden, user_code: authorization.user_code }, { accept: 'text/html', ...(cookie ? { cookie } : {}) });
-      expect([cookie, response.status, response.headers.get('location')]).toEqual([cookie, 303, `${server.issuer}/oauth/device`]);
+      // However the path is spelt: oidc-provider's router takes any letter case and a trailing slash.
+      for (const path of ['/oauth/device', '/oauth/device/', '/OAuth/DEVICE']) {
+        const response = await postForm(`${server.issuer}${path}`, { ...form.hidden, user_code: authorization.user_code }, { accept: 'text/html', ...(cookie ? { cookie } : {}) });
+        expect([cookie, path, response.status, response.headers.get('location')]).toEqual([cookie, path, 303, `${server.issuer}/oauth/device`]);
+      }
       // The same for the return from sign-in, which the session would have carried.
-      const resume = await fetch(`${server.issuer}/oauth/device/some-uid`, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
-      expect([cookie, resume.status, resume.headers.get('location')]).toEqual([cookie, 303, `${server.issuer}/oauth/device`]);
+      for (const path of ['/oauth/device/some-uid', '/oauth/Device/some-uid/']) {
+        for (const method of ['GET', 'HEAD']) {
+          const resume = await fetch(`${server.issuer}${path}`, { method, redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+          expect([cookie, path, method, resume.status, resume.headers.get('location')]).toEqual([cookie, path, method, 303, `${server.issuer}/oauth/device`]);
+        }
+      }
     }
     // Where it leads: a new session and the form, and the code goes through from there.
     const browser = new Browser();

@@ -67,8 +67,12 @@ describe('registration throttling', () => {
   it('answers 429 with Retry-After once an address exceeds REGISTRATION_RATE_LIMIT per hour', async () => {
     const limited = await startTestGatehouse({ REGISTRATION_RATE_LIMIT: '3' });
     try {
+      // Every spelling oidc-provider's router takes (any letter case, a trailing slash) counts.
       const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await register({ redirect_uris: ['https://app.example.com/cb'] }, limited)).status);
+      for (const path of ['/oauth/register', '/oauth/REGISTER', '/OAuth/Register/', '/oauth/register']) {
+        const response = await fetch(`${limited.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: ['https://app.example.com/cb'] }) });
+        statuses.push(response.status);
+      }
       expect(statuses).toEqual([201, 201, 201, 429]);
       const refused = await register({ redirect_uris: ['https://app.example.com/cb'] }, limited);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);

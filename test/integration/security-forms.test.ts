@@ -78,7 +78,7 @@ describe('cross-site posts (Fetch Metadata)', () => {
   });
 
   it('the account security sign-in and the device code form refuse cross-site posts too', async () => {
-    for (const path of ['/account/security/sign-in', '/oauth/device']) {
+    for (const path of ['/account/security/sign-in', '/oauth/device', '/oauth/device/', '/oauth/DEVICE']) {
       const response = await fetch(`${server.issuer}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'sec-fetch-site': 'cross-site' },
@@ -124,10 +124,19 @@ describe('logout confirmation (oidc-provider xsrf token, bound to the session)',
     expect(again.url.searchParams.get('code')).toBeTruthy();
   });
 
-  it('a cross-site confirmation fails with a 403 page even with the right token', async () => {
+  it('a cross-site confirmation fails with a 403 page even with the right token, however the path is spelt', async () => {
     const { browser, page } = await logoutPage();
     const hidden = findForm(page.html, '/oauth/logout/confirm').hidden;
     expectFriendly403(await post(browser, page, '/oauth/logout/confirm', { ...hidden, logout: 'yes' }, { 'sec-fetch-site': 'cross-site' }));
+    // oidc-provider's router takes any letter case and a trailing slash.
+    for (const path of ['/oauth/logout/confirm/', '/OAUTH/Logout/CONFIRM']) {
+      const response = await browser.request(new URL(path, server.issuer), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'sec-fetch-site': 'cross-site' },
+        body: new URLSearchParams({ ...hidden, logout: 'yes' }),
+      });
+      expectFriendly403({ status: response.status, html: await response.text(), type: response.headers.get('content-type') });
+    }
   });
 
   it('the genuine confirmation signs the user out', async () => {
