@@ -7,7 +7,7 @@ import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { CsrfTokens } from '../security/csrf.js';
-import { answerIfThrottled, countFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
+import { admitSignIn, reportFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { createAccountSessions, type AccountSession } from './account-session.js';
 import { qrCodeDataUrl } from './qr-code.js';
@@ -103,18 +103,20 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     refuseForgedForm(ctx, `account-sign-in:${sessions.formNonce(ctx, false) ?? ''}`);
     const username = field(ctx, 'username', 256);
     const attempt = { username, ip: ctx.ip };
-    const throttled = await answerIfThrottled(ctx, attempt, {
+    const admission = await admitSignIn(ctx, attempt, {
       throttle: deps.throttle, logger: deps.logger, message: 'account page sign-in throttled',
       render: (wait) => renderSignIn(ctx, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, username }),
     });
-    if (throttled) return;
+    if (!admission) return;
     const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
     if (!account) {
       deps.logger.info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');
-      await countFailedSignIn(ctx, attempt, { throttle: deps.throttle, logger: deps.logger });
+      reportFailedSignIn(ctx, admission, deps.logger);
       ctx.status = 401;
       return renderSignIn(ctx, { error: SIGN_IN_FAILED, username });
     }
+    // The password was right: no failure, whatever the second factor says (it has its own lock).
+    await deps.throttle.succeeded(attempt);
     if (secondFactor.isEnrolled(account)) {
       const code = field(ctx, 'code', 64);
       if (!code) {
@@ -124,7 +126,6 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
       const check = await secondFactor.check(account.id, code);
       if (!check.ok) return renderSignIn(ctx, { error: codeProblem(ctx, check), username, askCode: true });
     }
-    await deps.throttle.succeeded(attempt);
     sessions.start(ctx, account.id);
     deps.logger.info({ event: 'account_security.sign_in.succeeded', accountId: account.id }, 'account page sign-in');
     seeOther(ctx);

@@ -12,7 +12,7 @@ import { isFirstParty } from '../provider/client-metadata.js';
 import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
 import type { CsrfTokens } from '../security/csrf.js';
-import { answerIfThrottled, countFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
+import { admitSignIn, reportFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { consentDetails } from './consent-details.js';
 import { FormRejectedError } from './form-rejected-error.js';
@@ -139,17 +139,17 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const username = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
     const password = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
     const attempt = { username, ip: ctx.ip };
-    const throttled = await answerIfThrottled(ctx, attempt, {
+    const admission = await admitSignIn(ctx, attempt, {
       throttle: deps.throttle, logger: deps.logger, message: 'login throttled',
       render: () => renderLogin(ctx, interaction, { throttled: true, username }),
     });
-    if (throttled) return;
+    if (!admission) return;
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
       deps.loginMetrics?.failed();
       // No username in the log: people type their password into that field.
       deps.logger.info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
-      const locked = await countFailedSignIn(ctx, attempt, { throttle: deps.throttle, logger: deps.logger });
+      const locked = reportFailedSignIn(ctx, admission, deps.logger);
       for (let i = 0; i < locked.length; i++) deps.loginMetrics?.lockedOut();
       ctx.status = 401;
       return renderLogin(ctx, interaction, { failed: true, username });

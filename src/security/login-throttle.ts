@@ -16,12 +16,26 @@ export interface LoginAttempt {
 /** What hit its limit: the account (slow brute force) or the address (credential stuffing). */
 export type ThrottleScope = 'account' | 'address';
 
+/** What a sign-in attempt may do, decided before its password is checked. */
+export interface Admission {
+  /** Seconds to wait before any attempt for this account or from this address is checked; 0 when this one goes ahead. */
+  readonly retryAfterSeconds: number;
+  /** The limits this attempt takes the last try of: if its password is wrong, they lock now. */
+  readonly lastTry: readonly ThrottleScope[];
+}
+
 export interface LoginThrottle {
-  /** Seconds to wait before this attempt may be checked at all; 0 when it may go ahead. */
-  retryAfter(attempt: LoginAttempt): Promise<number>;
-  /** Counts a failed attempt; returns the scopes this failure just locked. */
-  failed(attempt: LoginAttempt): Promise<ThrottleScope[]>;
-  /** A successful sign-in clears the account's count (not the address's: it may be shared). */
+  /**
+   * Counts the attempt as a failure before its password is checked, in one atomic step per
+   * counter: of attempts sent all at once, as of attempts sent one by one, only as many as the
+   * limit are checked (reading the counts first and counting after the check let a burst of
+   * guesses through). An attempt over a limit is not counted and must wait.
+   */
+  admit(attempt: LoginAttempt): Promise<Admission>;
+  /**
+   * The password was right: the attempt was no failure. Clears the account's count and gives
+   * the address its try back (the address's count is not cleared: the address may be shared).
+   */
   succeeded(attempt: LoginAttempt): Promise<void>;
 }
 
@@ -51,30 +65,34 @@ export function createLoginThrottle(deps: LoginThrottleDeps): LoginThrottle {
   // Hashed: the counters' keys carry neither usernames nor unbounded input into the store.
   const accountKey = (attempt: LoginAttempt) => createHash('sha256').update(normalizeUsername(attempt.username)).digest('base64url');
 
+  // Over the limit, consume rejects with the counter (a RateLimiterRes), not an Error.
+  const consume = (limiter: RateLimiterAbstract, key: string) => limiter.consume(key).catch((reason: unknown) => {
+    if (reason instanceof RateLimiterRes) return reason;
+    throw reason;
+  });
+  const overBy = (counter: RateLimiterRes, limit: number) => (counter.consumedPoints > limit ? Math.max(1, counter.msBeforeNext) : 0);
+
   return {
-    async retryAfter(attempt) {
-      const [account, address] = await guard(Promise.all([byAccount.get(accountKey(attempt)), byAddress.get(attempt.ip)]));
-      const waits = [
-        account && account.consumedPoints >= deps.accountFailures ? account.msBeforeNext : 0,
-        address && address.consumedPoints >= deps.addressFailures ? address.msBeforeNext : 0,
-      ];
-      return Math.ceil(Math.max(...waits) / 1000);
-    },
-    async failed(attempt) {
-      const consume = (limiterOf: RateLimiterAbstract, key: string) =>
-        // Over the limit, consume rejects with the counter (a RateLimiterRes), not an Error.
-        limiterOf.consume(key).catch((reason: unknown) => {
-          if (reason instanceof RateLimiterRes) return reason;
-          throw reason;
-        });
-      const [account, address] = await guard(Promise.all([consume(byAccount, accountKey(attempt)), consume(byAddress, attempt.ip)]));
-      const locked: ThrottleScope[] = [];
-      if (account.consumedPoints === deps.accountFailures) locked.push('account');
-      if (address.consumedPoints === deps.addressFailures) locked.push('address');
-      return locked;
+    async admit(attempt) {
+      const key = accountKey(attempt);
+      const [account, address] = await guard(Promise.all([consume(byAccount, key), consume(byAddress, attempt.ip)]));
+      const waitMs = Math.max(overBy(account, deps.accountFailures), overBy(address, deps.addressFailures));
+      if (waitMs > 0) {
+        // Not checked, so not counted where it was still within a limit: waiting on the address's
+        // limit must not use up the account's tries. (A counter past its limit stays so until its window ends.)
+        await guard(Promise.all([
+          account.consumedPoints <= deps.accountFailures ? byAccount.reward(key, 1) : undefined,
+          address.consumedPoints <= deps.addressFailures ? byAddress.reward(attempt.ip, 1) : undefined,
+        ]));
+        return { retryAfterSeconds: Math.ceil(waitMs / 1000), lastTry: [] };
+      }
+      const lastTry: ThrottleScope[] = [];
+      if (account.consumedPoints === deps.accountFailures) lastTry.push('account');
+      if (address.consumedPoints === deps.addressFailures) lastTry.push('address');
+      return { retryAfterSeconds: 0, lastTry };
     },
     async succeeded(attempt) {
-      await guard(byAccount.delete(accountKey(attempt)));
+      await guard(Promise.all([byAccount.delete(accountKey(attempt)), byAddress.reward(attempt.ip, 1)]));
     },
   };
 }
@@ -90,28 +108,27 @@ export interface ThrottledAnswer {
 
 /**
  * The first step of every sign-in form, before the password is checked (so a throttled attempt
- * learns nothing, whether the account exists or not): while the attempt must wait, answers
- * 429 with Retry-After (RFC 6585 §4) and the form again, and logs it without the username.
- * Resolves true when it answered; the caller goes on only on false.
+ * learns nothing, whether the account exists or not): counts the attempt, and while attempts
+ * must wait answers 429 with Retry-After (RFC 6585 §4) and the form again, and logs it without
+ * the username. Resolves to the admission when the attempt goes ahead, undefined when it answered.
  */
-export async function answerIfThrottled(ctx: Context, attempt: LoginAttempt, answer: ThrottledAnswer): Promise<boolean> {
-  const wait = await answer.throttle.retryAfter(attempt);
-  if (wait <= 0) return false;
+export async function admitSignIn(ctx: Context, attempt: LoginAttempt, answer: ThrottledAnswer): Promise<Admission | undefined> {
+  const admission = await answer.throttle.admit(attempt);
+  if (admission.retryAfterSeconds <= 0) return admission;
   answer.logger.warn({ event: 'login.throttled', ip: ctx.ip }, answer.message);
   ctx.status = 429;
-  ctx.set('Retry-After', String(wait));
-  await answer.render(wait);
-  return true;
+  ctx.set('Retry-After', String(admission.retryAfterSeconds));
+  await answer.render(admission.retryAfterSeconds);
+  return undefined;
 }
 
 /**
- * The step after a wrong password on every sign-in form: counts the failure and logs each lock it
- * set off (without the username). Returns the scopes it locked.
+ * The step after a wrong password on every sign-in form (the failure is counted already): logs
+ * each lock it set off, without the username. Returns the scopes it locked.
  */
-export async function countFailedSignIn(ctx: Context, attempt: LoginAttempt, deps: { throttle: LoginThrottle; logger: Logger }): Promise<ThrottleScope[]> {
-  const locked = await deps.throttle.failed(attempt);
-  for (const scope of locked) deps.logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
-  return locked;
+export function reportFailedSignIn(ctx: Context, admission: Admission, logger: Logger): readonly ThrottleScope[] {
+  for (const scope of admission.lastTry) logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
+  return admission.lastTry;
 }
 
 /** Counters that cannot be read mean storage is down: answer 503, never sign in unthrottled. */

@@ -77,6 +77,19 @@ describe('login abuse: per-account throttle and no account enumeration', () => {
     expect(attempt.html).toMatch(/try again later/i);
   });
 
+  it('guesses sent all at once are limited like guesses sent one by one, and the right password then waits too', async () => {
+    const fresh = await startTestGatehouse({ LOGIN_MAX_FAILURES_PER_ACCOUNT: String(ACCOUNT_LIMIT), LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' });
+    try {
+      const { browser, page } = await loginPage(fresh);
+      const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => signInAttempt(browser, page, 'demo', `guess-${i}`)));
+      expect(burst.filter((attempt) => attempt.status === 401)).toHaveLength(ACCOUNT_LIMIT);
+      expect(burst.filter((attempt) => attempt.status === 429)).toHaveLength(12 - ACCOUNT_LIMIT);
+      expect((await signInAttempt(browser, page, 'demo', 'demo')).status).toBe(429);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('logs a lockout event and throttled attempts, without the username', async () => {
     const events = server.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry['event']);
     expect(events.filter((entry) => entry['event'] === 'login.lockout' && entry['scope'] === 'account')).toHaveLength(2);

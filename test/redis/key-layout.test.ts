@@ -47,6 +47,8 @@ describeWithRedis('the Redis key layout after real flows', 'redis-server-binary'
     { pattern: /^layout:\{key-set\}$/, type: 'hash', expires: false },
     // Registration throttling counters (rate-limiter-flexible), one per client address and window.
     { pattern: /^layout:rate-limit:registration:.+$/, type: 'string', expires: true },
+    // Login throttle counters: every sign-in is counted before its password is checked.
+    { pattern: /^layout:login-fail:(account:[A-Za-z0-9_-]{43}|address:.+)$/, type: 'string', expires: true },
     { pattern: /^layout:[A-Za-z]+:\{[^}]+\}$/, type: 'hash', expires: true },
   ];
 
@@ -54,7 +56,7 @@ describeWithRedis('the Redis key layout after real flows', 'redis-server-binary'
     const keys = await inspect.keys('*');
     const seenModels = new Set(keys.map((key) => key.split(':')[1]));
     // (Finished interactions are deleted; JWT client-credentials tokens are not stored.)
-    expect([...seenModels].sort()).toEqual(['AccessToken', 'AuthorizationCode', 'Client', 'Grant', 'RefreshToken', 'RegistrationAccessToken', 'Session', 'grant-tokens', 'rate-limit', '{accounts}', '{key-set}']);
+    expect([...seenModels].sort()).toEqual(['AccessToken', 'AuthorizationCode', 'Client', 'Grant', 'RefreshToken', 'RegistrationAccessToken', 'Session', 'grant-tokens', 'login-fail', 'rate-limit', '{accounts}', '{key-set}']);
     for (const key of keys) {
       const rule = LAYOUT.find(({ pattern }) => pattern.test(key));
       expect({ key, documented: Boolean(rule) }).toEqual({ key, documented: true });

@@ -9,15 +9,23 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { authorizationUrl, pkcePair } from '../helpers/requests.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 import { describeWithRedis } from '../helpers/test-stores.js';
-import { createLoginThrottle, type LoginThrottle } from '../../src/security/login-throttle.js';
+import { createLoginThrottle, type LoginAttempt, type LoginThrottle } from '../../src/security/login-throttle.js';
 
 const LIMITS = { accountFailures: 3, addressFailures: 5, windowSeconds: 60 };
 
+/** Attempts with a wrong password: each must be let through; returns what they locked. */
 async function fail(throttle: LoginThrottle, username: string, ip: string, times: number) {
   const locked = [];
-  for (let i = 0; i < times; i++) locked.push(...await throttle.failed({ username, ip }));
+  for (let i = 0; i < times; i++) {
+    const admission = await throttle.admit({ username, ip });
+    expect(admission.retryAfterSeconds).toBe(0);
+    locked.push(...admission.lastTry);
+  }
   return locked;
 }
+
+/** How long a new attempt must wait (0: it went ahead, and counts). */
+const waitFor = async (throttle: LoginThrottle, attempt: LoginAttempt) => (await throttle.admit(attempt)).retryAfterSeconds;
 
 describeWithRedis('login throttle counters in Redis', 'redis-server-binary', () => {
   let server: RedisServer;
@@ -36,33 +44,40 @@ describeWithRedis('login throttle counters in Redis', 'redis-server-binary', () 
     const two = createLoginThrottle({ ...LIMITS, redis, keyPrefix: 'a:' });
     expect(await fail(one, 'dave', '192.0.2.30', 2)).toEqual([]);
     expect(await fail(two, 'Dave ', '192.0.2.31', 1)).toEqual(['account']);
-    const wait = await one.retryAfter({ username: 'dave', ip: '198.51.100.1' });
+    const wait = await waitFor(one, { username: 'dave', ip: '198.51.100.1' });
     expect(wait).toBeGreaterThan(50);
     expect(wait).toBeLessThanOrEqual(60);
+  });
+
+  it('lets only as many attempts through as the limit when they come at once to several instances', async () => {
+    const instances = [createLoginThrottle({ ...LIMITS, redis, keyPrefix: 'c:' }), createLoginThrottle({ ...LIMITS, redis, keyPrefix: 'c:' })];
+    const admissions = await Promise.all(Array.from({ length: 20 }, (_, i) => instances[i % 2]!.admit({ username: 'hank', ip: `192.0.2.${100 + i}` })));
+    expect(admissions.filter((admission) => admission.retryAfterSeconds === 0)).toHaveLength(LIMITS.accountFailures);
   });
 
   it('throttles one address across accounts, and a success clears only the account', async () => {
     const throttle = createLoginThrottle({ ...LIMITS, redis, keyPrefix: 'b:' });
     await fail(throttle, 'erin', '203.0.113.9', 2);
+    expect(await waitFor(throttle, { username: 'erin', ip: '203.0.113.9' })).toBe(0);
     await throttle.succeeded({ username: 'erin', ip: '203.0.113.9' });
-    expect(await throttle.retryAfter({ username: 'erin', ip: '203.0.113.8' })).toBe(0);
+    expect(await fail(throttle, 'erin', '203.0.113.8', 1)).toEqual([]);
     expect(await fail(throttle, 'frank', '203.0.113.9', 3)).toEqual(['account', 'address']);
-    expect(await throttle.retryAfter({ username: 'someone-else', ip: '203.0.113.9' })).toBeGreaterThan(0);
+    expect(await waitFor(throttle, { username: 'someone-else', ip: '203.0.113.9' })).toBeGreaterThan(0);
   });
 
   it('keeps deployments apart by key prefix, and no username in any key', async () => {
     const other = createLoginThrottle({ ...LIMITS, redis, keyPrefix: 'other-deployment:' });
-    expect(await other.retryAfter({ username: 'dave', ip: '192.0.2.30' })).toBe(0);
+    expect(await waitFor(other, { username: 'dave', ip: '192.0.2.30' })).toBe(0);
     const keys = await redis.keys('*');
-    expect(keys.every((key) => /^(a|b):login-fail:(account|address):/.test(key))).toBe(true);
+    expect(keys.every((key) => /^(a|b|c|other-deployment):login-fail:(account|address):/.test(key))).toBe(true);
     expect(keys.join(' ')).not.toMatch(/dave|erin|frank/i);
   });
 
   it('when Redis does not answer, says temporarily_unavailable instead of letting attempts through', async () => {
     const dead = new Redis({ port: await freePort(), host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     const throttle = createLoginThrottle({ ...LIMITS, redis: dead });
-    await expect(throttle.retryAfter({ username: 'gina', ip: '192.0.2.40' })).rejects.toMatchObject({ status: 503, error: 'temporarily_unavailable' });
-    await expect(throttle.failed({ username: 'gina', ip: '192.0.2.40' })).rejects.toMatchObject({ status: 503 });
+    await expect(throttle.admit({ username: 'gina', ip: '192.0.2.40' })).rejects.toMatchObject({ status: 503, error: 'temporarily_unavailable' });
+    await expect(throttle.succeeded({ username: 'gina', ip: '192.0.2.40' })).rejects.toMatchObject({ status: 503 });
     dead.disconnect();
   });
 });
