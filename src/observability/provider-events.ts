@@ -22,6 +22,16 @@ interface OAuthErrorLike {
   error_description?: string;
   error_detail?: string;
   statusCode?: number;
+  cause?: unknown;
+}
+
+/**
+ * oidc-provider's detail of a refusal, for the log. For a body it could not parse the detail is
+ * the parser's message, and JSON.parse quotes the body around the fault (the client_secret of an
+ * RFC 7592 update, say): that one is replaced by what was wrong.
+ */
+function loggableDetail(err: OAuthErrorLike | undefined): string | undefined {
+  return err?.cause instanceof SyntaxError ? 'the body is not valid JSON' : err?.error_detail;
 }
 
 interface TokenLike {
@@ -61,7 +71,7 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
         client: client(ctx),
         error: err?.error,
         error_description: err?.error_description,
-        detail: err?.error_detail,
+        detail: loggableDetail(err),
         status: err?.statusCode,
       }, `${event.replace('.error', '')} refused: ${err?.error ?? 'error'}`);
     });

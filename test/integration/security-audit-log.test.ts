@@ -95,6 +95,13 @@ beforeAll(async () => {
     body: JSON.stringify({ client_id: registered.client_id, client_secret: registered.client_secret, redirect_uris: ['https://rp.example/cb2'], client_name: 'Audit RP 2' }),
   })).json() as { client_secret: string; registration_access_token: string };
   keep(updated.client_secret, updated.registration_access_token);
+  // An update whose JSON breaks right at the secret: the parser's message quotes the text around it.
+  await fetch(registered.registration_client_uri, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${updated.registration_access_token}` },
+    body: `{"client_id":"${registered.client_id}","client_secret":'${updated.client_secret}'}`,
+  });
+  keep(updated.client_secret.slice(0, 8));
   await fetch(registered.registration_client_uri, { method: 'DELETE', headers: { authorization: `Bearer ${updated.registration_access_token}` } });
 
   // Logout.
