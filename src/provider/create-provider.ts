@@ -10,7 +10,7 @@ import type { ReplayCache } from '../store/replay-cache.js';
 import type { Store } from '../store/store.js';
 import { ACR_VALUES, SIGN_IN_CLAIMS } from './acr.js';
 import { backchannelLogoutFeature } from './backchannel-logout.js';
-import { CLIENT_AUTH_METHODS } from './client-authentication.js';
+import { assertClientAssertionLifetime, CLIENT_AUTH_METHODS } from './client-authentication.js';
 import { acceptHashedClientSecrets } from './client-secret-comparison.js';
 import { newClientId } from './client-id.js';
 import { extraClientMetadata } from './client-metadata.js';
@@ -66,6 +66,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     },
     extraClientMetadata: extraClientMetadata(),
     clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertionLifetime,
     acrValues: [...ACR_VALUES],
     ...withDefined({ fetch: developmentLoopbackFetch(deps.env) }),
     jwks: deps.secrets.signingKeys as Configuration['jwks'],

@@ -57,6 +57,18 @@ describe('client authentication at the token endpoint, through openid-client', (
     }
   });
 
+  it('private_key_jwt: an assertion that expires more than an hour ahead is refused (its jti would be kept that long)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const farFuture = await privateKeyJwtClient((payload) => {
+      payload['exp'] = now + 3700;
+    });
+    await expect(client.clientCredentialsGrant(farFuture, { scope: 'api:read' })).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
+    const withinAnHour = await privateKeyJwtClient((payload) => {
+      payload['exp'] = now + 3500;
+    });
+    await expect(client.clientCredentialsGrant(withinAnHour, { scope: 'api:read' })).resolves.toHaveProperty('access_token');
+  });
+
   it('private_key_jwt: an assertion signed by a key the client did not register is refused', async () => {
     const registered = await privateKeyJwtClient();
     const stranger = await keyPair();
