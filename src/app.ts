@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   const accountSecurity = createAccountSecurityRouter({
     accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, throttle: deps.loginThrottle, logger: deps.logger,
+    replayCache: deps.store.replayCache,
     prefix: accountSecurityPrefix,
   });
 

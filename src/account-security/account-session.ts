@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
+import type { ReplayCache } from '../store/replay-cache.js';
 
 /** Signed with the cookie keys; holds the account id, an expiry and a nonce that CSRF tokens are bound to. */
 const SESSION_COOKIE = 'gatehouse.account';
@@ -11,27 +12,37 @@ export const ACCOUNT_SESSION_SECONDS = 15 * 60;
 export interface AccountSession {
   accountId: string;
   nonce: string;
+  /** Epoch seconds. */
+  expires: number;
 }
 
-/** The account pages' own small session, separate from the authorization server's. */
-export function createAccountSessions(deps: { path: string }) {
+/**
+ * The account pages' own small session, separate from the authorization server's. It lives in a
+ * signed cookie; signing out also records its nonce as ended in the store's replay cache until
+ * it would have expired, so a copy of the cookie stops working too.
+ */
+export function createAccountSessions(deps: { path: string; replayCache: ReplayCache }) {
+  const endedKey = (nonce: string) => `account-session-ended:${nonce}`;
   const options = (ctx: Context, maxAgeSeconds?: number) => ({
     signed: true, httpOnly: true, sameSite: 'strict' as const, secure: ctx.secure, path: deps.path, overwrite: true,
     ...(maxAgeSeconds ? { maxAge: maxAgeSeconds * 1000 } : {}),
   });
 
   return {
-    current(ctx: Context): AccountSession | undefined {
-      const [accountId, expires, nonce] = (ctx.cookies.get(SESSION_COOKIE, { signed: true }) ?? '').split('.');
-      return accountId && nonce && Number(expires) > Date.now() / 1000 ? { accountId, nonce } : undefined;
+    async current(ctx: Context): Promise<AccountSession | undefined> {
+      const [accountId, expiresText, nonce] = (ctx.cookies.get(SESSION_COOKIE, { signed: true }) ?? '').split('.');
+      const expires = Number(expiresText);
+      if (!accountId || !nonce || !(expires > Date.now() / 1000)) return undefined;
+      return await deps.replayCache.held(endedKey(nonce)) ? undefined : { accountId, nonce, expires };
     },
     start(ctx: Context, accountId: string): void {
       const expires = Math.floor(Date.now() / 1000) + ACCOUNT_SESSION_SECONDS;
       ctx.cookies.set(SESSION_COOKIE, `${accountId}.${expires}.${randomBytes(16).toString('base64url')}`, options(ctx, ACCOUNT_SESSION_SECONDS));
       ctx.cookies.set(FORM_COOKIE, null, options(ctx));
     },
-    end(ctx: Context): void {
+    async end(ctx: Context, session?: AccountSession): Promise<void> {
       ctx.cookies.set(SESSION_COOKIE, null, options(ctx));
+      if (session) await deps.replayCache.claim(endedKey(session.nonce), Math.max(1, session.expires * 1000 - Date.now()));
     },
     /** The sign-in form's nonce, created when the form is first shown. */
     formNonce(ctx: Context, create: boolean): string | undefined {

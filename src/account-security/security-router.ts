@@ -7,6 +7,7 @@ import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { CsrfTokens } from '../security/csrf.js';
+import type { ReplayCache } from '../store/replay-cache.js';
 import { admitSignIn, reportFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { createAccountSessions, type AccountSession } from './account-session.js';
@@ -19,6 +20,8 @@ export interface AccountSecurityDeps {
   csrf: CsrfTokens;
   /** The same counters as the login page: a guess here counts there, and the reverse. */
   throttle: LoginThrottle;
+  /** Where signing out records the session as ended (shared through Redis when it is the store). */
+  replayCache: ReplayCache;
   logger: Logger;
   /** Where the pages live, e.g. "/account/security" (with the issuer's path in front, if any). */
   prefix: string;
@@ -35,7 +38,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
   const { views, csrf, prefix, secondFactor } = deps;
   const router = new Router({ prefix });
   const forms = readBody('form', '16kb');
-  const sessions = createAccountSessions({ path: prefix });
+  const sessions = createAccountSessions({ path: prefix, replayCache: deps.replayCache });
 
   const render = async (ctx: Context, name: string, locals: Record<string, unknown>) => {
     setPageHeaders(ctx);
@@ -76,10 +79,10 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
   };
   /** The signed-in account, or undefined after answering with the sign-in page. */
   const signedIn = async (ctx: Context): Promise<{ session: AccountSession; account: AccountRecord } | undefined> => {
-    const session = sessions.current(ctx);
+    const session = await sessions.current(ctx);
     const account = session ? await deps.accounts.findById(session.accountId) : undefined;
     if (session && account && !account.disabled) return { session, account };
-    if (session) sessions.end(ctx);
+    if (session) await sessions.end(ctx);
     if (ctx.method === 'GET') await renderSignIn(ctx);
     else seeOther(ctx);
     return undefined;
@@ -135,7 +138,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     const current = await signedIn(ctx);
     if (!current) return;
     refuseForgedForm(ctx, `account:${current.session.nonce}`);
-    sessions.end(ctx);
+    await sessions.end(ctx, current.session);
     seeOther(ctx);
   });
 

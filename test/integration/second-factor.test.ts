@@ -43,6 +43,22 @@ describe('two-step verification with an authenticator app', () => {
     expect(typeof tokens.claims()!.auth_time).toBe('number');
   });
 
+  it('signing out of the account page ends its session: a copy of the cookie stops working too', async () => {
+    let cookiesSent = '';
+    const browser = new Browser({ fetch: (input, init) => {
+      cookiesSent = new Headers(init?.headers).get('cookie') ?? '';
+      return fetch(input, init);
+    } });
+    const overview = await accountPage(browser);
+    await browser.open(`${server.issuer}/account/security`);
+    const copy = cookiesSent;
+    const withCopy = () => fetch(`${server.issuer}/account/security`, { headers: { cookie: copy } }).then((response) => response.text());
+    expect(await withCopy()).toContain('Sign out of this page');
+
+    await browser.submit(overview, '/account/security/sign-out', {});
+    expect(await withCopy()).toContain('Sign in to turn two-step verification on or off');
+  });
+
   it('publishes the authentication context classes and the amr claim in discovery', async () => {
     const metadata = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
     expect(metadata['acr_values_supported']).toEqual([ACR_PASSWORD, ACR_SECOND_FACTOR]);

@@ -202,6 +202,15 @@ export function storeContract(open: () => Promise<Store>): void {
       await sleep(400);
       expect(await store.replayCache.claim(key, 300)).toBe(true);
     });
+
+    it('says whether a key is held, for as long as its lifetime', async () => {
+      const key = `ended:${id()}`;
+      expect(await store.replayCache.held(key)).toBe(false);
+      await store.replayCache.claim(key, 300);
+      expect(await store.replayCache.held(key)).toBe(true);
+      await sleep(400);
+      expect(await store.replayCache.held(key)).toBe(false);
+    });
   });
 
   describe('accounts', () => {

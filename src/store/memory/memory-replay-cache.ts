@@ -18,6 +18,9 @@ export function createMemoryReplayCache(options: { now?: () => number; sweepInte
       expiries.set(key, time + ttlMs);
       return true;
     },
+    async held(key) {
+      return (expiries.get(key) ?? -Infinity) > now();
+    },
     async close() {
       clearInterval(sweeper);
     },

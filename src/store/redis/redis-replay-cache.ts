@@ -15,6 +15,9 @@ export function createRedisReplayCache(deps: { client: RedisClient; keys: RedisK
       const reply = await deps.guard.run('replay.claim', () => deps.client.set(deps.keys.replay(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
       return reply === 'OK';
     },
+    async held(key) {
+      return await deps.guard.run('replay.held', () => deps.client.exists(deps.keys.replay(key))) === 1;
+    },
     // The client belongs to the store, which closes it.
     async close() {},
   };
@@ -31,6 +34,7 @@ export async function openRedisReplayCache(config: RedisConfig, logger: Logger):
   const cache = createRedisReplayCache({ client, keys: createRedisKeys(config.keyPrefix), guard });
   return {
     claim: cache.claim,
+    held: cache.held,
     async close() {
       await client.quit().catch(() => client.disconnect());
     },
