@@ -1,4 +1,4 @@
-import { KeySetError, retireKey, rotateKeySet, updateKeySet } from '../keys/key-rotation.js';
+import { checkSealerOpens, KeySetError, retireKey, rotateKeySet, updateKeySet, type KeySetDraft } from '../keys/key-rotation.js';
 import { keyStatus, publishedKeys, type KeySetRecord } from '../keys/key-set.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/signing-keys.js';
 import { MAX_SIGNED_TOKEN_LIFETIME } from '../provider/ttl.js';
@@ -54,13 +54,13 @@ lifetime) plus a margin after the new key activates; \`gatehouse keys retire KID
         const now = Math.floor(context.now() / 1000);
 
         let added: string[] = [];
-        const record = await keySetUpdate(() => updateKeySet(context.store.keySet, async (current) => {
+        const record = await changeKeySet(context, now, async (current) => {
           const result = await rotateKeySet(current, {
             now, activateIn, algorithms: algorithms as SigningAlgorithm[], sealer, maxTokenLifetime: MAX_SIGNED_TOKEN_LIFETIME,
           });
           added = result.added.map((key) => key.kid);
           return result.draft;
-        }));
+        });
         const keys = describeKeys(record!, now);
         const fresh = keys.filter((key) => added.includes(key.kid));
         if (activateIn < safeDelay) {
@@ -82,19 +82,32 @@ lifetime) plus a margin after the new key activates; \`gatehouse keys retire KID
       async run(context, { args, values }) {
         const kid = args[0]!;
         const now = Math.floor(context.now() / 1000);
-        await keySetUpdate(() => updateKeySet(context.store.keySet, async (current) => {
+        await changeKeySet(context, now, async (current) => {
           if (!current) throw new KeySetError('the store has no signing keys yet: start a server on it, or run `gatehouse keys rotate`');
           return retireKey(current, kid, { now, force: values['force'] === true });
-        }));
+        });
         context.print({ kid, retired: true }, `Retired ${kid}: running instances stop publishing it within ${context.config.providerRefreshSeconds} s.`);
       },
     },
   ],
 };
 
-async function keySetUpdate<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Every change to the key set goes through here: only with a KEYS_ENCRYPTION_KEY that opens the
+ * stored keys (checked on every compare-and-set attempt, on what it is about to change), and
+ * with the refusals worded for the operator.
+ */
+async function changeKeySet(
+  context: CliContext,
+  now: number,
+  change: (current: KeySetRecord | undefined) => Promise<KeySetDraft | undefined>,
+): Promise<KeySetRecord | undefined> {
+  const sealer = await context.sealer();
   try {
-    return await work();
+    return await updateKeySet(context.store.keySet, async (current) => {
+      checkSealerOpens(current, sealer, now);
+      return change(current);
+    });
   } catch (error) {
     if (error instanceof KeySetError) throw new CliError(error.message);
     throw error;

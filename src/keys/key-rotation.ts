@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { KeySealer } from './key-encryption.js';
-import { activeKeyFor, keyStatus, type KeySetRecord, type KeySetRepository, type StoredSigningKey } from './key-set.js';
+import { KeyDecryptionError, type KeySealer } from './key-encryption.js';
+import { activeKeyFor, keyStatus, publishedKeys, type KeySetRecord, type KeySetRepository, type StoredSigningKey } from './key-set.js';
+import { createKeySetOpener } from './open-key-set.js';
 import { generateSigningKey, publicJwk, type PrivateJwks, type SigningAlgorithm } from './signing-keys.js';
 
 /**
@@ -95,6 +96,23 @@ export function retireKey(current: KeySetRecord, kid: string, options: { now: nu
 
 export function pruneExpired(record: KeySetRecord, now: number): KeySetDraft {
   return { keys: record.keys.filter((key) => keyStatus(record, key, now) !== 'expired') };
+}
+
+/**
+ * Refuses a writer whose KEYS_ENCRYPTION_KEY cannot open the stored keys (as the servers open
+ * them), before it writes anything: run with another key (another DATA_DIR's development key),
+ * `keys rotate` would add keys sealed with it, which the servers cannot open, so they would keep
+ * the old set, and an instance starting afterwards would refuse to.
+ */
+export function checkSealerOpens(current: KeySetRecord | undefined, sealer: KeySealer, now: number): void {
+  if (!current) return;
+  try {
+    createKeySetOpener(sealer)(publishedKeys(current, now));
+  } catch (error) {
+    if (!(error instanceof KeyDecryptionError)) throw error;
+    throw new KeySetError(`KEYS_ENCRYPTION_KEY does not match the key the stored signing keys are sealed with (${error.message}); `
+      + 'run this with the servers\' KEYS_ENCRYPTION_KEY (in development, with their DATA_DIR)');
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { expect, it } from '@jest/globals';
 import { decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { ConfigError } from '../../src/config/config-error.js';
 import { eventually, useCliDeployment } from '../helpers/cli-deployment.js';
+import { runGatehouse } from '../helpers/gatehouse-cli.js';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
 import { redisCli } from '../helpers/redis-server.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
@@ -117,6 +118,19 @@ describeWithRedis('gatehouse keys: rotation without downtime across instances', 
       .then(async (server) => { await server.close(); return undefined; }, (e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/KEYS_ENCRYPTION_KEY must list the key the store's signing keys were sealed with/);
+  });
+
+  it('refuses to change the key set with a KEYS_ENCRYPTION_KEY that does not open the stored keys', async () => {
+    const before = (await deployment.cli(['keys', 'list', '--json'])).json<KeyView[]>();
+    const env = { ...a().env, KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const retiring = before.find((key) => key.status === 'retiring')?.kid ?? before[0]!.kid;
+    for (const args of [['keys', 'rotate'], ['keys', 'retire', retiring, '--force']]) {
+      const refused = await runGatehouse(args, { env });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/KEYS_ENCRYPTION_KEY does not match the key the stored signing keys are sealed with/);
+      expect(refused.stdout).toBe('');
+    }
+    expect((await deployment.cli(['keys', 'list', '--json'])).json<KeyView[]>()).toEqual(before);
   });
 
   it('rejects a bad --activate-in and an unknown algorithm before touching the store', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createKeySealer, KeyDecryptionError, parseEncryptionKeys } from '../../src/keys/key-encryption.js';
-import { KeySetError, retireKey, rotateKeySet, RETIRE_MARGIN_SECONDS, seedKeySet, updateKeySet } from '../../src/keys/key-rotation.js';
+import { checkSealerOpens, KeySetError, retireKey, rotateKeySet, RETIRE_MARGIN_SECONDS, seedKeySet, updateKeySet } from '../../src/keys/key-rotation.js';
 import { activeKeyFor, keyStatus, publishedKeys, type KeySetRecord } from '../../src/keys/key-set.js';
 import { createKeySetOpener } from '../../src/keys/open-key-set.js';
 import { generateSigningKeys } from '../../src/keys/signing-keys.js';
@@ -122,6 +122,16 @@ describe('the key set', () => {
     expect(result?.version).toBe(3);
     // Three generations: the seed, the other operator's, ours.
     expect(new Set(result!.keys.map((key) => key.generation))).toEqual(new Set([1, 2, 3]));
+  });
+
+  it('is changed only by a writer whose KEYS_ENCRYPTION_KEY opens the stored keys', async () => {
+    const record = await seeded();
+    expect(() => checkSealerOpens(record, sealer, T0)).not.toThrow();
+    expect(() => checkSealerOpens(undefined, createKeySealer([randomBytes(32)]), T0)).not.toThrow();
+    // Another DATA_DIR's development key: the keys it would add open on no server.
+    const other = createKeySealer([randomBytes(32)]);
+    expect(() => checkSealerOpens(record, other, T0)).toThrow(KeySetError);
+    expect(() => checkSealerOpens(record, other, T0)).toThrow(/KEYS_ENCRYPTION_KEY does not match the key the stored signing keys are sealed with/);
   });
 
   it('opens into a private JWKS in signing order, decrypting each key once', async () => {
