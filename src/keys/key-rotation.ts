@@ -2,7 +2,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { KeyDecryptionError, type KeySealer } from './key-encryption.js';
 import { activeKeyFor, keyStatus, publishedKeys, type KeySetRecord, type KeySetRepository, type StoredSigningKey } from './key-set.js';
 import { createKeySetOpener } from './open-key-set.js';
-import { generateSigningKey, publicJwk, type PrivateJwks, type SigningAlgorithm } from './signing-keys.js';
+import { generateSigningKey, inferAlgorithm, publicJwk, type PrivateJwks, type SigningAlgorithm } from './signing-keys.js';
 
 /**
  * Beyond the longest token lifetime, a superseded key stays published this much longer: instances
@@ -134,10 +134,7 @@ export async function updateKeySet(
 }
 
 function defaultAlgorithm(jwk: JWK): string {
-  if (jwk.kty === 'RSA') return 'RS256';
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
-  if (jwk.kty === 'EC' && jwk.crv === 'P-384') return 'ES384';
-  if (jwk.kty === 'EC' && jwk.crv === 'P-521') return 'ES512';
-  if (jwk.kty === 'OKP') return 'Ed25519';
-  throw new KeySetError(`signing key ${jwk.kid ?? ''} has no "alg" and none can be inferred from kty ${jwk.kty}`);
+  const alg = inferAlgorithm(jwk);
+  if (!alg) throw new KeySetError(`signing key ${jwk.kid ?? ''} has no "alg" and none can be inferred from kty ${jwk.kty}`);
+  return alg;
 }

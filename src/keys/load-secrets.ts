@@ -35,7 +35,7 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
     signingKeys = await readOrCreate(join(config.dataDir, 'signing-keys.json'), async () => generateSigningKeys());
     generated.push('signing keys');
   }
-  const problems = signingKeys === undefined ? [] : checkSigningKeys(signingKeys);
+  const problems = signingKeys === undefined ? [] : await checkSigningKeys(signingKeys);
   if (problems.length > 0) throw new ConfigError(problems);
 
   let cookieKeys = config.cookieKeys ? [...config.cookieKeys] : undefined;

@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { calculateJwkThumbprint, CompactSign, compactVerify, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
 /** A JWKS with private members, as oidc-provider's `jwks` option takes it. */
 export interface PrivateJwks {
@@ -34,19 +34,53 @@ export function publicJwk(jwk: JWK): JWK {
   return rest;
 }
 
+/** The JWS algorithm a key without "alg" signs with (what oidc-provider would pick); undefined when none fits. */
+export function inferAlgorithm(jwk: JWK): string | undefined {
+  if (jwk.kty === 'RSA') return 'RS256';
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
+  if (jwk.kty === 'EC' && jwk.crv === 'P-384') return 'ES384';
+  if (jwk.kty === 'EC' && jwk.crv === 'P-521') return 'ES512';
+  if (jwk.kty === 'OKP') return 'Ed25519';
+  return undefined;
+}
+
 /** Problems with a configured JWKS, worded for the operator; empty when usable. */
-export function checkSigningKeys(jwks: unknown): string[] {
+export async function checkSigningKeys(jwks: unknown): Promise<string[]> {
   if (!jwks || typeof jwks !== 'object' || !Array.isArray((jwks as PrivateJwks).keys)) {
     return ['signing keys must be a JWKS: {"keys": [...]}'];
   }
   const keys = (jwks as PrivateJwks).keys;
   const problems: string[] = [];
-  keys.forEach((key, index) => {
-    if (!key || typeof key !== 'object' || typeof key.kty !== 'string') problems.push(`signing key #${index} is not a JWK`);
-    else if (key.kty !== 'oct' && !key.d) problems.push(`signing key #${index} (${key.kid ?? key.kty}) has no private part ("d")`);
-    else if (key.kty === 'oct') problems.push(`signing key #${index} is symmetric; only RSA and EC keys may sign`);
-  });
-  if (!keys.some((key) => key?.kty === 'RSA')) problems.push('signing keys need an RSA key (RS256 is the default ID token algorithm)');
-  if (!keys.some((key) => key?.kty === 'EC' && key.crv === 'P-256')) problems.push('signing keys need an EC P-256 key (ES256 signs JWT access tokens)');
-  return problems;
+  await Promise.all(keys.map(async (key, index) => {
+    const name = `signing key #${index + 1}`;
+    if (!key || typeof key !== 'object' || typeof key.kty !== 'string') problems[index] = `${name} is not a JWK`;
+    else if (key.kty === 'oct') problems[index] = `${name} is symmetric; only RSA and EC keys may sign`;
+    else if (!key.d) problems[index] = `${name} (${key.kid ?? key.kty}) has no private part ("d")`;
+    else if (!(await signsAndVerifies(key))) {
+      const type = key.kty === 'RSA' ? 'RSA' : [key.kty === 'EC' ? 'EC' : undefined, key.crv].filter(Boolean).join(' ');
+      problems[index] = `${name} (kid ${key.kid ?? 'none'}) is not a valid ${type} private key${key.alg ? ` for ${key.alg}` : ''}: `
+        + 'it cannot sign, or what it signs does not verify with its public part (`npm run keys:generate` prints a new JWKS)';
+    }
+  }));
+  const found = problems.filter(Boolean);
+  if (!keys.some((key) => key?.kty === 'RSA')) found.push('signing keys need an RSA key (RS256 is the default ID token algorithm)');
+  if (!keys.some((key) => key?.kty === 'EC' && key.crv === 'P-256')) found.push('signing keys need an EC P-256 key (ES256 signs JWT access tokens)');
+  return found;
+}
+
+/**
+ * Whether a private JWK signs, and its public part verifies what it signed. Keys are imported
+ * only when the provider first signs with them: a key with broken members (a truncated "d" or
+ * "n") would otherwise pass the boot and fail every token request.
+ */
+async function signsAndVerifies(jwk: JWK): Promise<boolean> {
+  const alg = jwk.alg ?? inferAlgorithm(jwk);
+  if (!alg) return false;
+  try {
+    const signed = await new CompactSign(new TextEncoder().encode('gatehouse key check')).setProtectedHeader({ alg }).sign(await importJWK(jwk, alg));
+    await compactVerify(signed, await importJWK(publicJwk(jwk), alg));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -54,4 +54,23 @@ describe('signing and cookie keys', () => {
     const error2 = await loadSecrets(loadConfig({ DATA_DIR: dir, SIGNING_KEYS: JSON.stringify(ecOnly) })).catch((e: unknown) => e);
     expect((error2 as ConfigError).message).toMatch(/need an RSA key/);
   }));
+
+  it('refuse key material that cannot sign, naming the key, rather than failing every token request', () => withDir(async (dir) => {
+    const { keys } = await generateSigningKeys();
+    const [rsa, ec] = [keys.find((key) => key.kty === 'RSA')!, keys.find((key) => key.kty === 'EC')!];
+    const file = join(dir, 'jwks.json');
+    await writeFile(file, JSON.stringify({ keys: [rsa, { ...ec, d: 'AAAA' }] }));
+    const error = await loadSecrets(loadConfig({ DATA_DIR: dir, SIGNING_KEYS_FILE: file })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(`signing key #2 (kid ${ec.kid}) is not a valid EC P-256 private key`);
+
+    // A private part that does not belong to the public one signs tokens nobody can verify.
+    const other = (await generateSigningKeys()).keys.find((key) => key.kty === 'EC')!;
+    const cases = [{ ...rsa, n: 'AAAA' }, { ...rsa, e: 'AAAA' }, { ...ec, d: other.d }];
+    for (const broken of cases) {
+      const jwks = { keys: broken.kty === 'RSA' ? [broken, ec] : [rsa, broken] };
+      const refused = await loadSecrets(loadConfig({ DATA_DIR: dir, SIGNING_KEYS: JSON.stringify(jwks) })).catch((e: unknown) => e);
+      expect((refused as ConfigError).message).toMatch(/signing key #\d \(kid .+\) is not a valid (RSA|EC P-256) private key/);
+    }
+  }));
 });
