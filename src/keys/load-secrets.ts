@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { parseEncryptionKeys } from './key-encryption.js';
@@ -29,18 +29,22 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
   const generated: Secrets['generated'][number][] = [];
 
   let signingKeys: unknown;
-  if (config.signingKeys) signingKeys = parseJson('SIGNING_KEYS', config.signingKeys);
-  else if (config.signingKeysFile) signingKeys = parseJson('SIGNING_KEYS_FILE', await readText(config.signingKeysFile, 'SIGNING_KEYS_FILE'));
-  else if (config.env !== 'production') {
-    signingKeys = await readOrCreate(join(config.dataDir, 'signing-keys.json'), async () => generateSigningKeys());
+  if (config.signingKeys || config.signingKeysFile) {
+    signingKeys = config.signingKeys
+      ? parseJson('SIGNING_KEYS', config.signingKeys)
+      : parseJson('SIGNING_KEYS_FILE', await readText(config.signingKeysFile!, 'SIGNING_KEYS_FILE'));
+    const problems = await checkSigningKeys(signingKeys);
+    if (problems.length > 0) throw new ConfigError(problems);
+  } else if (config.env !== 'production') {
+    signingKeys = await readOrCreate(join(config.dataDir, 'signing-keys.json'), async () => generateSigningKeys(), checkSigningKeys);
     generated.push('signing keys');
   }
-  const problems = signingKeys === undefined ? [] : await checkSigningKeys(signingKeys);
-  if (problems.length > 0) throw new ConfigError(problems);
 
   let cookieKeys = config.cookieKeys ? [...config.cookieKeys] : undefined;
   if (!cookieKeys) {
-    cookieKeys = await readOrCreate(join(config.dataDir, 'cookie-keys.json'), async () => [randomBytes(32).toString('base64url')]);
+    cookieKeys = await readOrCreate(join(config.dataDir, 'cookie-keys.json'), async () => [randomBytes(32).toString('base64url')], (value) =>
+      (Array.isArray(value) && value.length > 0 && value.every((key) => typeof key === 'string' && key.length >= 32)
+        ? [] : ['must hold a JSON array of cookie keys (strings of at least 32 characters)']));
     generated.push('cookie keys');
   }
 
@@ -58,31 +62,58 @@ export async function loadKeysEncryptionKeys(config: Config, generated: Secrets[
     return [randomBytes(32)];
   }
   const path = join(config.dataDir, 'keys-encryption-key.json');
-  const [key] = await readOrCreate(path, async () => [randomBytes(32).toString('base64')]);
-  const parsed = parseEncryptionKeys(String(key));
-  if (parsed.problems.length > 0) throw new ConfigError([`${path} does not hold a keys encryption key; delete it to generate a new one`]);
+  const [key] = await readOrCreate(path, async () => [randomBytes(32).toString('base64')], (value) =>
+    (Array.isArray(value) && typeof value[0] === 'string' && parseEncryptionKeys(value[0]).problems.length === 0
+      ? [] : ['must hold a JSON array with a keys encryption key (32 random bytes in base64)']));
   generated.push('keys encryption key');
-  return parsed.keys;
+  return parseEncryptionKeys(key!).keys;
 }
 
-async function readOrCreate<T>(path: string, create: () => Promise<T>): Promise<T> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ConfigError([`${path} is unreadable or not JSON; delete it to generate new development keys`]);
-    }
-  }
+/**
+ * A development secret kept in DATA_DIR: read, or created on first start. `check` lists what is
+ * wrong with what the file holds (hand-edited, truncated): each problem names the file and says
+ * how to get a fresh one, rather than a TypeError from deep inside the boot.
+ */
+async function readOrCreate<T>(path: string, create: () => Promise<T>, check: (value: unknown) => string[] | Promise<string[]>): Promise<T> {
+  const existing = await readDevelopmentFile<T>(path, check);
+  if (existing.found) return existing.value;
   const value = await create();
-  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
-  // wx: two processes starting at once must not overwrite each other's keys.
   try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // wx: two processes starting at once must not overwrite each other's keys.
     await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     return value;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return JSON.parse(await readFile(path, 'utf8')) as T;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      const written = await readDevelopmentFile<T>(path, check);
+      if (written.found) return written.value;
+    }
+    throw new ConfigError([`cannot write ${path} (${code ?? (error as Error).message}): development keys are kept in DATA_DIR; `
+      + 'point DATA_DIR at a directory this process can write, or give the keys in the environment']);
   }
+}
+
+async function readDevelopmentFile<T>(path: string, check: (value: unknown) => string[] | Promise<string[]>): Promise<{ found: true; value: T } | { found: false }> {
+  const fix = 'delete it to generate new development keys';
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENOTDIR: DATA_DIR is not a directory; creating the file says so.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { found: false };
+    throw new ConfigError([`${path} is unreadable (${code ?? (error as Error).message}); ${fix}, or point DATA_DIR elsewhere`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`${path} is not JSON; ${fix}`]);
+  }
+  const problems = await check(value);
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => `${path}${problem.startsWith('must') ? ' ' : ': '}${problem}; ${fix}`));
+  return { found: true, value: value as T };
 }
 
 async function readText(path: string, name: string): Promise<string> {

@@ -73,4 +73,40 @@ describe('signing and cookie keys', () => {
       expect((refused as ConfigError).message).toMatch(/signing key #\d \(kid .+\) is not a valid (RSA|EC P-256) private key/);
     }
   }));
+
+  describe('kept in DATA_DIR but malformed (hand-edited, truncated): refused with the file and the fix, never a stack trace', () => {
+    const refusal = async (dir: string) => {
+      const error = await loadSecrets(loadConfig({ DATA_DIR: dir })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).message;
+    };
+
+    it.each(['{}', '"abc"', '[]', '[1]', 'null', '["short"]'])('cookie-keys.json holding %s', (content) => withDir(async (dir) => {
+      await writeFile(join(dir, 'cookie-keys.json'), content);
+      const message = await refusal(dir);
+      expect(message).toContain(`${join(dir, 'cookie-keys.json')} must hold a JSON array of cookie keys`);
+      expect(message).toMatch(/delete it to generate new development keys/);
+    }));
+
+    it.each(['{}', 'null', '"abc"', '[]', '[1]', '["too-short"]'])('keys-encryption-key.json holding %s', (content) => withDir(async (dir) => {
+      await writeFile(join(dir, 'keys-encryption-key.json'), content);
+      const message = await refusal(dir);
+      expect(message).toContain(`${join(dir, 'keys-encryption-key.json')} must hold a JSON array with a keys encryption key`);
+    }));
+
+    it.each(['{}', '[]', 'null'])('signing-keys.json holding %s', (content) => withDir(async (dir) => {
+      await writeFile(join(dir, 'signing-keys.json'), content);
+      const message = await refusal(dir);
+      expect(message).toContain(`${join(dir, 'signing-keys.json')}: signing keys must be a JWKS`);
+      expect(message).toMatch(/delete it to generate new development keys/);
+    }));
+
+    it('a DATA_DIR that cannot be written says so, and how to fix it', () => withDir(async (dir) => {
+      // A file where the directory should be: mkdir fails as it does in a read-only or foreign directory.
+      await writeFile(join(dir, 'not-a-dir'), '');
+      const message = await refusal(join(dir, 'not-a-dir', 'data'));
+      expect(message).toMatch(/cannot write .*signing-keys\.json \(ENOTDIR\)/);
+      expect(message).toMatch(/point DATA_DIR at a directory this process can write/);
+    }));
+  });
 });
