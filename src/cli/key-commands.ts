@@ -50,6 +50,9 @@ lifetime) plus a margin after the new key activates; \`gatehouse keys retire KID
         const algorithms = (values['alg'] as string[] | undefined) ?? [...SIGNING_ALGORITHMS];
         const unknown = algorithms.filter((alg) => !(SIGNING_ALGORITHMS as readonly string[]).includes(alg));
         if (unknown.length > 0) throw new UsageError(`--alg must be ${SIGNING_ALGORITHMS.join(' or ')} (got ${unknown.join(', ')})`);
+        // Two new keys of one algorithm share a generation: one would sign, the other never, yet stay published.
+        const repeated = algorithms.find((alg, index) => algorithms.indexOf(alg) !== index);
+        if (repeated) throw new UsageError(`--alg ${repeated} is given twice (each algorithm gets one new key)`);
         const sealer = await context.sealer();
         const now = Math.floor(context.now() / 1000);
 

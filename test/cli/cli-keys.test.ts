@@ -133,13 +133,17 @@ describeWithRedis('gatehouse keys: rotation without downtime across instances', 
     expect((await deployment.cli(['keys', 'list', '--json'])).json<KeyView[]>()).toEqual(before);
   });
 
-  it('rejects a bad --activate-in and an unknown algorithm before touching the store', async () => {
+  it('rejects a bad --activate-in and an unknown or repeated algorithm before touching the store', async () => {
     const bad = await deployment.cli(['keys', 'rotate', '--activate-in', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--activate-in must be a duration like 90s/);
     const alg = await deployment.cli(['keys', 'rotate', '--alg', 'HS256']);
     expect(alg.code).toBe(2);
     expect(alg.stderr).toMatch(/--alg must be RS256 or ES256/);
+    // Two new keys of one algorithm in one generation: only one of them would ever sign.
+    const twice = await deployment.cli(['keys', 'rotate', '--alg', 'RS256', '--alg', 'ES256', '--alg', 'RS256']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/--alg RS256 is given twice/);
     const unknown = await deployment.cli(['keys', 'retire', 'no-such-kid']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no signing key with kid "no-such-kid"/);
