@@ -37,11 +37,15 @@ export async function sealKey(sealer: KeySealer, jwk: JWK, fields: Pick<StoredSi
 
 /**
  * The first key set, from the configured JWKS (SIGNING_KEYS, or development keys): every key is
- * active at once, the first of each algorithm signing, as oidc-provider did with that JWKS.
+ * active at once, the first of each algorithm signing, as oidc-provider did with that JWKS. A
+ * further key of an algorithm only verifies (an operator's previous key, kept for the tokens it
+ * signed): it leaves the JWKS once those have expired, as a superseded key does.
  */
-export async function seedKeySet(jwks: PrivateJwks, sealer: KeySealer, now: number): Promise<KeySetDraft> {
+export async function seedKeySet(jwks: PrivateJwks, sealer: KeySealer, now: number, maxTokenLifetime: number): Promise<KeySetDraft> {
   const keys = await Promise.all(jwks.keys.map((jwk) => sealKey(sealer, jwk, { generation: 1, createdAt: now, activatesAt: now })));
-  return { keys };
+  const seeded = { version: 0, keys };
+  const retireAfter = now + maxTokenLifetime + RETIRE_MARGIN_SECONDS;
+  return { keys: keys.map((key) => (activeKeyFor(seeded, key.alg, now)?.kid === key.kid ? key : { ...key, retireAfter })) };
 }
 
 export interface RotateOptions {
@@ -70,7 +74,9 @@ export async function rotateKeySet(current: KeySetRecord | undefined, options: R
   const added = await Promise.all(algorithms.map(async (alg) =>
     sealKey(sealer, await generateSigningKey(alg), { generation, createdAt: now, activatesAt: activationFor(alg) })));
   // Keys that sign now or would sign before the new ones activate; retiring keys keep their date.
-  const stillSigning = (key: StoredSigningKey) => current !== undefined && ['active', 'next'].includes(keyStatus(current, key, now));
+  // A verify-only key without one (a second key of an algorithm, seeded before seeds dated them) gets it too.
+  const stillSigning = (key: StoredSigningKey) => current !== undefined
+    && (['active', 'next'].includes(keyStatus(current, key, now)) || key.retireAfter === undefined);
   const kept = existing.map((key) => (algorithms.includes(key.alg as SigningAlgorithm) && stillSigning(key) ? { ...key, retireAfter } : key));
   return { draft: { keys: [...added, ...kept] }, added };
 }

@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint } from 'jose';
 import type { Logger } from '../observability/logger.js';
+import { MAX_SIGNED_TOKEN_LIFETIME } from '../provider/ttl.js';
 import type { KeySealer } from './key-encryption.js';
 import { seedKeySet, updateKeySet } from './key-rotation.js';
 import type { KeySetRecord, KeySetRepository } from './key-set.js';
@@ -28,7 +29,7 @@ export async function ensureKeySet(deps: EnsureKeySetDeps): Promise<KeySetRecord
     // Re-evaluated on every attempt: an instance that loses the race to seed uses the winner's set.
     seeded = current === undefined;
     if (current) return undefined;
-    return seedKeySet(deps.configured ?? await generateSigningKeys(), deps.sealer, deps.now);
+    return seedKeySet(deps.configured ?? await generateSigningKeys(), deps.sealer, deps.now, MAX_SIGNED_TOKEN_LIFETIME);
   });
   if (!record) throw new Error('the key set could not be stored');
   if (seeded) {

@@ -13,7 +13,7 @@ const T0 = 1_800_000_000;
 const options = (now: number, activateIn = 60) => ({ now, activateIn, algorithms: ['RS256', 'ES256'] as const, sealer, maxTokenLifetime: DAY });
 
 async function seeded(): Promise<KeySetRecord> {
-  return { version: 1, ...(await seedKeySet(await generateSigningKeys(), sealer, T0)) };
+  return { version: 1, ...(await seedKeySet(await generateSigningKeys(), sealer, T0, DAY)) };
 }
 
 describe('sealed private keys (AES-256-GCM)', () => {
@@ -57,6 +57,28 @@ describe('the key set', () => {
       expect(key.publicJwk).not.toHaveProperty('d');
       expect(key.sealedPrivateJwk).not.toContain('"d"');
     }
+  });
+
+  it('seeded from a JWKS with two keys of an algorithm: the first signs, the second only verifies until tokens it signed have expired', async () => {
+    const { keys } = await generateSigningKeys();
+    const [older] = (await generateSigningKeys()).keys;
+    const record = { version: 1, ...(await seedKeySet({ keys: [...keys, older!] }, sealer, T0, DAY)) };
+    const [signing, verifying] = record.keys.filter((key) => key.alg === 'RS256');
+    expect(activeKeyFor(record, 'RS256', T0)?.kid).toBe(signing!.kid);
+    expect(publishedKeys(record, T0).map((key) => key.kid)).toContain(verifying!.kid);
+    // Not published forever: it leaves once the tokens it may have signed before have expired.
+    expect(keyStatus(record, verifying!, T0 + DAY + RETIRE_MARGIN_SECONDS - 1)).toBe('retiring');
+    expect(keyStatus(record, verifying!, T0 + DAY + RETIRE_MARGIN_SECONDS)).toBe('expired');
+    expect(signing!.retireAfter).toBeUndefined();
+  });
+
+  it('a verify-only key with no date to leave (from an older seed) gets one at the next rotation', async () => {
+    const before = await seeded();
+    const undated = { ...(await seeded()).keys.find((key) => key.alg === 'RS256')!, generation: 0 };
+    const record = { version: 1, keys: [...before.keys, undated] };
+    expect(keyStatus(record, undated, T0 + 10 * DAY)).toBe('retiring');
+    const rotated = { version: 2, ...(await rotateKeySet(record, options(T0 + 1, 0))).draft };
+    expect(rotated.keys.find((key) => key.kid === undated.kid)?.retireAfter).toBe(T0 + 1 + DAY + RETIRE_MARGIN_SECONDS);
   });
 
   it('rotation publishes the new keys at once but signs with them only after activateIn', async () => {
@@ -108,7 +130,7 @@ describe('the key set', () => {
 
   it('is written with compare-and-set: a concurrent writer makes the loser retry on fresh data', async () => {
     const repository = createMemoryKeySetRepository();
-    await updateKeySet(repository, async () => seedKeySet(await generateSigningKeys(), sealer, T0));
+    await updateKeySet(repository, async () => seedKeySet(await generateSigningKeys(), sealer, T0, DAY));
     let interfered = false;
     const result = await updateKeySet(repository, async (current) => {
       if (!interfered) {

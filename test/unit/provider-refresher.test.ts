@@ -16,7 +16,7 @@ const T0 = 1_800_000_000;
 async function setup() {
   const store = createMemoryStore();
   const sealer = createKeySealer([randomBytes(32)]);
-  await updateKeySet(store.keySet, async () => seedKeySet(await generateSigningKeys(), sealer, T0));
+  await updateKeySet(store.keySet, async () => seedKeySet(await generateSigningKeys(), sealer, T0, 3600));
   const registry = createResourceServerRegistry([]);
   const built: PrivateJwks[] = [];
   let now = T0 * 1000;
