@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
 import { ConfigError } from './config-error.js';
-import { parseBoolean, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
+import { parseBoolean, parseHttpUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
 import { parseRedisConfig, type RedisConfig } from './redis-config.js';
 
 export type { RedisConfig } from './redis-config.js';
@@ -106,7 +106,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const port = parsePort('PORT', read('PORT'), 3000, problems);
   const apiPort = parsePort('API_PORT', read('API_PORT'), 3001, problems);
 
-  const issuer = parseUrl('ISSUER', read('ISSUER') ?? `http://localhost:${port}`, problems);
+  const issuer = parseHttpUrl('ISSUER', read('ISSUER') ?? `http://localhost:${port}`, problems);
   if (issuer) {
     if (issuer.search || issuer.hash) problems.push('ISSUER must not have a query or fragment');
     if (production && issuer.protocol !== 'https:' && read('ALLOW_HTTP_ISSUER') !== 'true') {
@@ -115,9 +115,9 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   }
 
   const apiAudience = read('API_AUDIENCE') ?? `http://localhost:${apiPort}`;
-  parseUrl('API_AUDIENCE', apiAudience, problems);
+  parseHttpUrl('API_AUDIENCE', apiAudience, problems);
   const apiJwksUri = read('API_JWKS_URI');
-  if (apiJwksUri) parseUrl('API_JWKS_URI', apiJwksUri, problems);
+  if (apiJwksUri) parseHttpUrl('API_JWKS_URI', apiJwksUri, problems);
 
   const redis = parseRedisConfig(
     read,
@@ -130,7 +130,8 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
 
   const cookieKeysRaw = read('COOKIE_KEYS');
   const cookieKeys = cookieKeysRaw?.split(',').map((key) => key.trim()).filter(Boolean);
-  if (cookieKeys?.some((key) => key.length < 32)) {
+  // "," lists no key at all: refused here, or the cookie signer would fail at start.
+  if (cookieKeys && (cookieKeys.length === 0 || cookieKeys.some((key) => key.length < 32))) {
     problems.push('COOKIE_KEYS must be comma-separated random strings of at least 32 characters each');
   }
 
@@ -226,17 +227,6 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     passwordHash: { memoryKiB, passes },
     loginThrottle: { accountFailures, addressFailures, windowSeconds },
   });
-}
-
-function parseUrl(name: string, raw: string, problems: string[]): URL | undefined {
-  try {
-    const url = new URL(raw);
-    if (url.username || url.password) problems.push(`${name} must not contain credentials`);
-    return url;
-  } catch {
-    problems.push(`${name} must be an absolute URL (got "${raw}")`);
-    return undefined;
-  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -22,6 +22,24 @@ export function parseBoolean(name: string, raw: string | undefined, fallback: bo
   return fallback;
 }
 
+/**
+ * An absolute http(s) URL without credentials: the issuer, the API's resource identifier and the
+ * JWKS are all fetched or compared by HTTP clients, and a URL's credentials would end up in
+ * published metadata and logs.
+ */
+export function parseHttpUrl(name: string, raw: string, problems: string[]): URL | undefined {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    problems.push(`${name} must be an absolute http(s) URL (got "${raw}")`);
+    return undefined;
+  }
+  if (url.username || url.password) {
+    problems.push(`${name} must not contain credentials`);
+    return undefined;
+  }
+  return url;
+}
+
 /** Where a server's Prometheus metrics are served. */
 export interface MetricsConfig {
   /** Serve Prometheus metrics at /metrics. */

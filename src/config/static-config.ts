@@ -54,7 +54,7 @@ export async function loadStaticConfig(config: Config, configDir: string): Promi
 
   const ids = new Set<string>();
   clients.forEach((client, index) => {
-    if (!client || typeof client.client_id !== 'string') problems.push(`client #${index} has no client_id`);
+    if (!client || typeof client.client_id !== 'string' || client.client_id === '') problems.push(`client #${index} has no client_id`);
     else if (ids.has(client.client_id)) problems.push(`client_id "${client.client_id}" is defined twice`);
     else ids.add(client.client_id);
   });

@@ -37,9 +37,21 @@ describe('loadConfig', () => {
     const problems = problemsOf({ PORT: 'eighty', NODE_ENV: 'staging', ISSUER: 'not a url', TRUST_PROXY: 'maybe', REDIS_URL: 'http://x' });
     expect(problems).toMatch(/PORT must be a whole number/);
     expect(problems).toMatch(/NODE_ENV must be/);
-    expect(problems).toMatch(/ISSUER must be an absolute URL/);
+    expect(problems).toMatch(/ISSUER must be an absolute http\(s\) URL/);
     expect(problems).toMatch(/TRUST_PROXY must be true or false/);
     expect(problems).toMatch(/REDIS_URL must start with redis/);
+  });
+
+  it('refuses an issuer that is not an http(s) URL: relying parties fetch discovery from it', () => {
+    expect(problemsOf({ ISSUER: 'javascript:alert(1)' })).toMatch(/ISSUER must be an absolute http\(s\) URL \(got "javascript:alert\(1\)"\)/);
+    expect(problemsOf({ ISSUER: 'ftp://example.com/' })).toMatch(/ISSUER must be an absolute http\(s\) URL/);
+    expect(problemsOf({ API_AUDIENCE: 'urn:example:api' })).toMatch(/API_AUDIENCE must be an absolute http\(s\) URL/);
+  });
+
+  it('refuses COOKIE_KEYS that list no key, in development as in production', () => {
+    expect(problemsOf({ COOKIE_KEYS: ',' })).toMatch(/COOKIE_KEYS must be comma-separated random strings of at least 32 characters each/);
+    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', SIGNING_KEYS_FILE: '/run/jwks.json' };
+    expect(problemsOf({ ...production, COOKIE_KEYS: ' , ' })).toMatch(/COOKIE_KEYS must be comma-separated random strings/);
   });
 
   it('refuses to start production without keys, with an http issuer, or with the demo seed', () => {

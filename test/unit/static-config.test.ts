@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { loadStaticConfig } from '../../src/config/static-config.js';
+
+const CONFIG_DIR = fileURLToPath(new URL('../../config', import.meta.url));
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-static-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** The problems loadStaticConfig reports for these files; fails the test when it accepts them. */
+async function problemsOf(files: { clients?: unknown; resources?: unknown }, env: Record<string, string> = {}): Promise<string> {
+  const paths: Record<string, string> = {};
+  if (files.clients !== undefined) {
+    paths['CLIENTS_FILE'] = join(dir, `clients-${Math.random()}.json`);
+    await writeFile(paths['CLIENTS_FILE'], JSON.stringify(files.clients));
+  }
+  if (files.resources !== undefined) {
+    paths['RESOURCES_FILE'] = join(dir, `resources-${Math.random()}.json`);
+    await writeFile(paths['RESOURCES_FILE'], JSON.stringify(files.resources));
+  }
+  const config = loadConfig({ SEED_DEMO: 'false', ...paths, ...env });
+  const error = await loadStaticConfig(config, CONFIG_DIR).then(() => undefined, (thrown: unknown) => thrown);
+  if (error === undefined) throw new Error('expected loadStaticConfig to refuse these files');
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).message;
+}
+
+describe('static clients (CLIENTS_FILE)', () => {
+  it('each need a client_id: an empty one is refused at boot, like a missing one', async () => {
+    const problems = await problemsOf({ clients: [{ client_id: '', redirect_uris: [] }, { redirect_uris: [] }] });
+    expect(problems).toMatch(/client #0 has no client_id/);
+    expect(problems).toMatch(/client #1 has no client_id/);
+  });
+});
