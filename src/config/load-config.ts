@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
 import { ConfigError } from './config-error.js';
-import { parseBoolean, parseHttpUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
+import { parseBoolean, parseHttpUrl, parseIdentifierUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
 import { parseRedisConfig, type RedisConfig } from './redis-config.js';
 
 export type { RedisConfig } from './redis-config.js';
@@ -106,16 +106,14 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const port = parsePort('PORT', read('PORT'), 3000, problems);
   const apiPort = parsePort('API_PORT', read('API_PORT'), 3001, problems);
 
-  const issuer = parseHttpUrl('ISSUER', read('ISSUER') ?? `http://localhost:${port}`, problems);
-  if (issuer) {
-    if (issuer.search || issuer.hash) problems.push('ISSUER must not have a query or fragment');
-    if (production && issuer.protocol !== 'https:' && read('ALLOW_HTTP_ISSUER') !== 'true') {
-      problems.push('ISSUER must use https in production (set ALLOW_HTTP_ISSUER=true only on a private network)');
-    }
+  const issuer = parseIdentifierUrl('ISSUER', read('ISSUER') ?? `http://localhost:${port}`, problems);
+  if (production && issuer?.startsWith('http:') && read('ALLOW_HTTP_ISSUER') !== 'true') {
+    problems.push('ISSUER must use https in production (set ALLOW_HTTP_ISSUER=true only on a private network)');
   }
 
-  const apiAudience = read('API_AUDIENCE') ?? `http://localhost:${apiPort}`;
-  parseHttpUrl('API_AUDIENCE', apiAudience, problems);
+  // Written as the API on its own writes it (load-api-config.ts): the resource servers registered
+  // here and the `aud` that API requires are the same string.
+  const apiAudience = parseIdentifierUrl('API_AUDIENCE', read('API_AUDIENCE') ?? `http://localhost:${apiPort}`, problems);
   const apiJwksUri = read('API_JWKS_URI');
   if (apiJwksUri) parseHttpUrl('API_JWKS_URI', apiJwksUri, problems);
 
@@ -190,13 +188,13 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const host = read('HOST') ?? '127.0.0.1';
   const metrics = parseMetricsConfig(read, host, problems);
 
-  if (problems.length > 0 || !issuer) throw new ConfigError(problems);
+  if (problems.length > 0 || !issuer || !apiAudience) throw new ConfigError(problems);
 
   return deepFreeze({
     env: nodeEnv as NodeEnv,
     host,
     port,
-    issuer: issuer.origin + issuer.pathname.replace(/\/+$/, ''),
+    issuer,
     trustProxy,
     redis,
     memoryStoreMaxMB,

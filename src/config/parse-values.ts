@@ -40,6 +40,22 @@ export function parseHttpUrl(name: string, raw: string, problems: string[]): URL
   return url;
 }
 
+/**
+ * An identifier that others compare as a string: the issuer (`iss`, OpenID Connect Discovery
+ * §4.3, RFC 9207) and the API's resource identifier (`aud`, RFC 8707 §2). The authorization
+ * server and the API on its own read it from the same variable, so both must write it the same
+ * way however it was configured: lower-case scheme and host, no default port, no trailing slash.
+ */
+export function parseIdentifierUrl(name: string, raw: string, problems: string[]): string | undefined {
+  const url = parseHttpUrl(name, raw, problems);
+  if (!url) return undefined;
+  if (url.search || url.hash) {
+    problems.push(`${name} must not have a query or fragment`);
+    return undefined;
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
 /** Where a server's Prometheus metrics are served. */
 export interface MetricsConfig {
   /** Serve Prometheus metrics at /metrics. */

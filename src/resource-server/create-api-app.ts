@@ -15,6 +15,7 @@ import { createSecurityHeaders } from '../security/headers.js';
 import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
 import { createDpopProofVerifier } from './dpop-proof.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
+import { warnWhenKeysUnreachable } from './warn-unreachable-keys.js';
 
 export interface ApiAppDeps {
   issuer: string;
@@ -37,12 +38,12 @@ export interface ApiAppDeps {
 
 /** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
 export function createApiApp(deps: ApiAppDeps): Koa {
-  const keys = deps.keys ?? createRemoteJWKSet(new URL(deps.jwksUri), {
+  const keys = deps.keys ?? warnWhenKeysUnreachable(createRemoteJWKSet(new URL(deps.jwksUri), {
     cacheMaxAge: 10 * 60_000,
     // A token with an unknown kid refetches the JWKS at most every 30 s (key rotation, not a flood).
     cooldownDuration: 30_000,
     timeoutDuration: 2_000,
-  });
+  }), deps.jwksUri, deps.logger);
   const app = new Koa();
   app.proxy = deps.trustProxy ?? false;
   const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
-import { parseMetricsConfig, parsePort, type MetricsConfig } from '../config/parse-values.js';
+import { parseHttpUrl, parseIdentifierUrl, parseMetricsConfig, parsePort, type MetricsConfig } from '../config/parse-values.js';
 import { ROUTES } from '../provider/routes.js';
 
 /** What the protected API needs when it runs on its own (src/api-main.ts): no keys, no store. */
@@ -20,22 +20,26 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'];
 
-/** The same variables the authorization server reads for its built-in API (API_*, ISSUER), and LOG_LEVEL and METRICS_* as it reads them for itself. */
+/**
+ * The same variables the authorization server reads for its built-in API (API_*, ISSUER, and PORT
+ * for the default issuer), parsed and written the same way (config/load-config.ts): the issuer
+ * and audience this API requires are exactly what the server puts in its tokens. LOG_LEVEL and
+ * METRICS_* as the server reads them for itself.
+ */
 export function loadApiConfig(env: Env): ApiConfig {
   const problems: string[] = [];
   const read = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
-  const url = (name: string, raw: string) => {
-    if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) problems.push(`${name} must be an absolute http(s) URL (got "${raw}")`);
-    return raw.replace(/\/+$/, '');
-  };
   const port = parsePort('API_PORT', read('API_PORT'), 3001, problems);
-  const issuer = url('ISSUER', read('ISSUER') ?? 'http://localhost:3000');
-  const audience = url('API_AUDIENCE', read('API_AUDIENCE') ?? `http://localhost:${port}`);
-  const jwksUri = url('API_JWKS_URI', read('API_JWKS_URI') ?? `${issuer}${ROUTES.jwks}`);
+  const serverPort = parsePort('PORT', read('PORT'), 3000, problems);
+  const issuer = parseIdentifierUrl('ISSUER', read('ISSUER') ?? `http://localhost:${serverPort}`, problems);
+  const audience = parseIdentifierUrl('API_AUDIENCE', read('API_AUDIENCE') ?? `http://localhost:${port}`, problems);
+  const jwksUriRaw = read('API_JWKS_URI');
+  if (jwksUriRaw) parseHttpUrl('API_JWKS_URI', jwksUriRaw, problems);
   const logLevel = read('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const host = read('API_HOST') ?? read('HOST') ?? '127.0.0.1';
   const metrics = parseMetricsConfig(read, host, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !issuer || !audience) throw new ConfigError(problems);
+  const jwksUri = jwksUriRaw ?? `${issuer}${ROUTES.jwks}`;
   return Object.freeze({ host, port, issuer, audience, jwksUri, logLevel, metrics: Object.freeze(metrics) });
 }

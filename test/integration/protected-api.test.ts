@@ -5,6 +5,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from
 import { createApiApp } from '../../src/resource-server/create-api-app.js';
 import { createViews } from '../../src/http/views.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { captureLogs } from '../helpers/capture-logs.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
 import { startTestGatehouse } from '../helpers/start-gatehouse.js';
@@ -196,9 +197,9 @@ describe('the protected API routes', () => {
 
 describe('the protected API health', () => {
   /** Runs `probe` against an API whose authorization server publishes its keys at `jwksUri`. */
-  async function withApi(jwksUri: string, probe: (api: string) => Promise<void>) {
+  async function withApi(jwksUri: string, probe: (api: string) => Promise<void>, logger = createLogger({ level: 'silent' })) {
     const api = createServer(createApiApp({
-      issuer: ISSUER, audience: AUDIENCE, jwksUri, logger: createLogger({ level: 'silent' }),
+      issuer: ISSUER, audience: AUDIENCE, jwksUri, logger,
       views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
     }).callback()).listen(0, '127.0.0.1');
     await new Promise((resolve) => api.once('listening', resolve));
@@ -235,6 +236,29 @@ describe('the protected API health', () => {
       expect(alive.status).toBe(200);
       expect(await alive.json()).toEqual({ status: 'ok' });
     });
+  });
+});
+
+describe('the protected API whose authorization server\'s keys cannot be fetched', () => {
+  it('refuses every token, and says why in its log once (at warn), naming where it looks', async () => {
+    const jwksUri = `http://127.0.0.1:${await freePort()}/jwks`;
+    const { logger, lines } = captureLogs('warn');
+    const api = createServer(createApiApp({
+      issuer: ISSUER, audience: AUDIENCE, jwksUri, logger,
+      views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
+    }).callback()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => api.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}/protected`;
+      for (let i = 0; i < 3; i++) {
+        expect((await fetch(url, { headers: { authorization: `Bearer ${await token()}` } })).status).toBe(401);
+      }
+      const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; jwksUri?: string }).filter((line) => line.level === 40);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ jwksUri, msg: expect.stringMatching(/cannot fetch the authorization server's signing keys/) });
+    } finally {
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { loadApiConfig } from '../../src/resource-server/load-api-config.js';
 
 describe('loadApiConfig (the API on its own)', () => {
@@ -9,6 +10,24 @@ describe('loadApiConfig (the API on its own)', () => {
       jwksUri: 'http://localhost:3000/oauth/jwks', logLevel: 'info',
       metrics: { enabled: true, port: undefined, host: '0.0.0.0' },
     });
+  });
+
+  it('agrees with the authorization server on the issuer, the audience and the JWKS, however they are written', () => {
+    const environments: Record<string, string>[] = [
+      {},
+      { PORT: '4370', API_PORT: '4371' },
+      { ISSUER: 'http://localhost:4370', API_AUDIENCE: 'http://localhost:4371/' },
+      { ISSUER: 'https://ID.example.com:443/auth/', API_AUDIENCE: 'https://API.example.com/v1/' },
+      { ISSUER: 'https://id.example.com', API_JWKS_URI: 'https://id.example.com/oauth/jwks/' },
+    ];
+    for (const env of environments) {
+      const server = loadConfig(env);
+      const api = loadApiConfig(env);
+      expect({ issuer: api.issuer, audience: api.audience, jwksUri: api.jwksUri, host: api.host, port: api.port }).toEqual({
+        issuer: server.issuer, audience: server.api.audience, jwksUri: server.api.jwksUri ?? `${server.issuer}/oauth/jwks`,
+        host: server.api.host, port: server.api.port,
+      });
+    }
   });
 
   it('serves its own metrics at /metrics, on METRICS_PORT when set, or not at all', () => {

@@ -33,6 +33,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ISSUER: 'https://id.example.com/auth/' }).issuer).toBe('https://id.example.com/auth');
   });
 
+  it('writes the API\'s resource identifier as it writes the issuer: no trailing slash, lower-case host, no default port', () => {
+    expect(loadConfig({ API_AUDIENCE: 'http://localhost:4371/' }).api.audience).toBe('http://localhost:4371');
+    expect(loadConfig({ API_AUDIENCE: 'https://API.example.com:443/v1/' }).api.audience).toBe('https://api.example.com/v1');
+    expect(loadConfig({ ISSUER: 'https://ID.example.com:443/' }).issuer).toBe('https://id.example.com');
+    expect(problemsOf({ API_AUDIENCE: 'https://api.example.com/?v=1#top' })).toMatch(/API_AUDIENCE must not have a query or fragment/);
+  });
+
   it('reports every bad value in one error', () => {
     const problems = problemsOf({ PORT: 'eighty', NODE_ENV: 'staging', ISSUER: 'not a url', TRUST_PROXY: 'maybe', REDIS_URL: 'http://x' });
     expect(problems).toMatch(/PORT must be a whole number/);
