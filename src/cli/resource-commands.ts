@@ -1,4 +1,4 @@
-import { parseResourceServer } from '../config/static-config.js';
+import { parseResourceServer, resourceServerConflict } from '../config/static-config.js';
 import type { ResourceServer } from '../provider/resource-servers.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../provider/ttl.js';
 import type { CliContext } from './cli-context.js';
@@ -33,13 +33,8 @@ export const resourceCommands: CommandGroup = {
         }, 'resource server', problems);
         if (!server) throw new CliError(problems.join('\n'));
 
-        const existing = await context.resourceServers();
-        if (existing.some((other) => other.audience === server.audience)) throw new CliError(`a resource server with audience ${server.audience} already exists`);
-        // defaultResource() picks a resource by scope: a scope must belong to one resource server.
-        for (const other of existing) {
-          const shared = Object.keys(other.scopes).filter((scope) => scope in server.scopes);
-          if (shared.length > 0) throw new CliError(`${shared.join(', ')} already belong${shared.length === 1 ? 's' : ''} to ${other.audience}; scopes must be unique across resource servers`);
-        }
+        const conflict = resourceServerConflict(server, await context.resourceServers());
+        if (conflict) throw new CliError(conflict);
         if (!(await context.store.resourceServers.create(server))) throw new CliError(`a resource server with audience ${server.audience} already exists`);
         context.print(describeResource(server, 'registered'), `${describeText(server, 'registered')}
 Running servers accept it within ${context.config.providerRefreshSeconds} s.`);

@@ -35,11 +35,18 @@ export async function loadStaticConfig(config: Config, configDir: string): Promi
     const list = await readJsonArray(config.clientsFile, 'CLIENTS_FILE', problems);
     clients.push(...(list as ClientMetadata[]));
   }
+  // Each is checked against those before it, as the admin CLI checks a new one against the rest.
+  const addResourceServer = (server: ResourceServer, label: string, fix = '') => {
+    const conflict = resourceServerConflict(server, resourceServers);
+    if (conflict) problems.push(`${label}: ${conflict}${fix}`);
+    else resourceServers.push(server);
+  };
   if (config.resourcesFile) {
     const list = await readJsonArray(config.resourcesFile, 'RESOURCES_FILE', problems);
     list.forEach((entry, index) => {
-      const server = parseResourceServer(entry, `RESOURCES_FILE entry #${index}`, problems);
-      if (server) resourceServers.push(server);
+      const label = `RESOURCES_FILE entry #${index}`;
+      const server = parseResourceServer(entry, label, problems);
+      if (server) addResourceServer(server, label);
     });
   }
   if (config.seedDemo) {
@@ -48,7 +55,11 @@ export async function loadStaticConfig(config: Config, configDir: string): Promi
     clients.push(...(seed?.clients ?? []));
     seedUsers.push(...(seed?.users ?? []));
     if (!resourceServers.some((server) => server.audience === config.api.audience)) {
-      resourceServers.push({ audience: config.api.audience, scopes: DEMO_API_SCOPES, accessTokenFormat: 'jwt', accessTokenTTL: 3600 });
+      addResourceServer(
+        { audience: config.api.audience, scopes: DEMO_API_SCOPES, accessTokenFormat: 'jwt', accessTokenTTL: 3600 },
+        `the development seed's demo API (${config.api.audience})`,
+        ' (set SEED_DEMO=false, or name the scope differently)',
+      );
     }
   }
 
@@ -71,8 +82,9 @@ export function parseResourceServer(entry: unknown, label: string, problems: str
   if (!e || typeof e.audience !== 'string' || !URL.canParse(e.audience) || e.audience.includes('#')) {
     problems.push(`${label}: audience must be an absolute URL without a fragment`);
   }
-  if (!e?.scopes || typeof e.scopes !== 'object' || Object.values(e.scopes).some((text) => typeof text !== 'string')) {
-    problems.push(`${label}: scopes must map each scope to a description`);
+  if (!e?.scopes || typeof e.scopes !== 'object' || Array.isArray(e.scopes) || Object.values(e.scopes).some((text) => typeof text !== 'string')) {
+    // An array passes for an object, and would define scopes named "0", "1", ...
+    problems.push(`${label}: scopes must be an object of scope → description, e.g. {"api:read": "Read your data"}${Array.isArray(e?.scopes) ? ' (got an array)' : ''}`);
   } else {
     const names = Object.keys(e.scopes);
     if (names.length === 0) problems.push(`${label}: define at least one scope`);
@@ -90,6 +102,21 @@ export function parseResourceServer(entry: unknown, label: string, problems: str
   }
   if (problems.length > before) return undefined;
   return { audience: e!.audience!, scopes: e!.scopes!, accessTokenFormat: format, accessTokenTTL: ttl };
+}
+
+/**
+ * Why `server` cannot be registered next to `others`, or undefined: its audience is theirs
+ * (RFC 8707 resource indicators name one resource server each), or one of its scopes is
+ * (defaultResource() picks a resource by scope: a scope must belong to one resource server).
+ * The admin CLI and static configuration refuse the same things with the same words.
+ */
+export function resourceServerConflict(server: ResourceServer, others: readonly ResourceServer[]): string | undefined {
+  if (others.some((other) => other.audience === server.audience)) return `a resource server with audience ${server.audience} already exists`;
+  for (const other of others) {
+    const shared = Object.keys(other.scopes).filter((scope) => Object.hasOwn(server.scopes, scope));
+    if (shared.length > 0) return `${shared.join(', ')} already belong${shared.length === 1 ? 's' : ''} to ${other.audience}; scopes must be unique across resource servers`;
+  }
+  return undefined;
 }
 
 async function readJsonArray(path: string, label: string, problems: string[]): Promise<unknown[]> {

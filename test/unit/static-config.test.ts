@@ -40,3 +40,27 @@ describe('static clients (CLIENTS_FILE)', () => {
     expect(problems).toMatch(/client #1 has no client_id/);
   });
 });
+
+describe('static resource servers (RESOURCES_FILE)', () => {
+  it('are refused at boot when scopes is not an object of scope → description (an array would register scope "0")', async () => {
+    const problems = await problemsOf({ resources: [{ audience: 'https://b.example', scopes: ['x:read'] }] });
+    expect(problems).toMatch(/RESOURCES_FILE entry #0: scopes must be an object of scope → description, e.g. \{"api:read": "Read your data"\} \(got an array\)/);
+  });
+
+  it('are refused at boot when two name the same audience, or two define the same scope, as the admin CLI refuses them', async () => {
+    const problems = await problemsOf({
+      resources: [
+        { audience: 'https://a.example', scopes: { r: 'read' } },
+        { audience: 'https://a.example', scopes: { w: 'write' } },
+        { audience: 'https://c.example', scopes: { r: 'read too', c: 'c' } },
+      ],
+    });
+    expect(problems).toMatch(/RESOURCES_FILE entry #1: a resource server with audience https:\/\/a.example already exists/);
+    expect(problems).toMatch(/RESOURCES_FILE entry #2: r already belongs to https:\/\/a.example; scopes must be unique across resource servers/);
+  });
+
+  it('may not take a scope of the development seed\'s demo API, which the seed registers next to them', async () => {
+    const problems = await problemsOf({ resources: [{ audience: 'https://orders.example', scopes: { 'api:read': 'read' } }] }, { SEED_DEMO: 'true', API_AUDIENCE: 'http://localhost:4601' });
+    expect(problems).toMatch(/the development seed's demo API \(http:\/\/localhost:4601\): api:read already belongs to https:\/\/orders.example; scopes must be unique across resource servers \(set SEED_DEMO=false, or name the scope differently\)/);
+  });
+});
