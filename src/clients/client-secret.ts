@@ -20,6 +20,16 @@ export function isHashedClientSecret(stored: unknown): stored is string {
   return typeof stored === 'string' && DIGEST.test(stored);
 }
 
+/**
+ * Why a client_secret that starts like a digest is not one, or undefined (also for a secret in
+ * plain text). Taken as plain text, a mistyped digest (padded base64, as `openssl base64` writes
+ * it) would refuse the real secret and accept the digest string itself.
+ */
+export function malformedHashedClientSecret(stored: unknown): string | undefined {
+  if (typeof stored !== 'string' || !stored.startsWith(PREFIX) || DIGEST.test(stored)) return undefined;
+  return `client_secret starting with ${PREFIX} must be followed by 43 base64url characters (the SHA-256 of the secret, base64url without padding)`;
+}
+
 /** Constant-time: compares fixed-length digests, whatever the length of what was presented. */
 export function verifyHashedClientSecret(stored: string, presented: unknown): boolean {
   if (!isHashedClientSecret(stored) || typeof presented !== 'string') return false;

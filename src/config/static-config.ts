@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientMetadata } from 'oidc-provider';
 import type { NewAccount } from '../accounts/account-service.js';
+import { malformedHashedClientSecret } from '../clients/client-secret.js';
 import type { ResourceServer } from '../provider/resource-servers.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../provider/ttl.js';
 import { OIDC_SCOPES } from '../provider/scopes.js';
@@ -68,6 +69,8 @@ export async function loadStaticConfig(config: Config, configDir: string): Promi
     if (!client || typeof client.client_id !== 'string' || client.client_id === '') problems.push(`client #${index} has no client_id`);
     else if (ids.has(client.client_id)) problems.push(`client_id "${client.client_id}" is defined twice`);
     else ids.add(client.client_id);
+    const malformedSecret = malformedHashedClientSecret(client?.client_secret);
+    if (malformedSecret) problems.push(`client "${client.client_id}": ${malformedSecret}`);
   });
 
   if (problems.length > 0) throw new ConfigError(problems);

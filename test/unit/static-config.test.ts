@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashClientSecret } from '../../src/clients/client-secret.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadStaticConfig } from '../../src/config/static-config.js';
@@ -38,6 +40,28 @@ describe('static clients (CLIENTS_FILE)', () => {
     const problems = await problemsOf({ clients: [{ client_id: '', redirect_uris: [] }, { redirect_uris: [] }] });
     expect(problems).toMatch(/client #0 has no client_id/);
     expect(problems).toMatch(/client #1 has no client_id/);
+  });
+});
+
+describe('a static client\'s client_secret given as a $sha256$ digest', () => {
+  it('is refused at boot when the digest is malformed (padded base64, as `openssl base64` writes it), not taken as a plain-text secret', async () => {
+    const digest = createHash('sha256').update('the real secret').digest();
+    const problems = await problemsOf({
+      clients: [
+        { client_id: 'padded', client_secret: `$sha256$${digest.toString('base64')}`, redirect_uris: [] },
+        { client_id: 'short', client_secret: '$sha256$abc', redirect_uris: [] },
+      ],
+    });
+    const rule = 'client_secret starting with $sha256$ must be followed by 43 base64url characters (the SHA-256 of the secret, base64url without padding)';
+    expect(problems).toContain(`client "padded": ${rule}`);
+    expect(problems).toContain(`client "short": ${rule}`);
+  });
+
+  it('is accepted when written as documented: unpadded base64url', async () => {
+    const file = join(dir, 'hashed.json');
+    await writeFile(file, JSON.stringify([{ client_id: 'hashed', client_secret: hashClientSecret('the real secret'), redirect_uris: [] }]));
+    const loaded = await loadStaticConfig(loadConfig({ SEED_DEMO: 'false', CLIENTS_FILE: file }), CONFIG_DIR);
+    expect(loaded.clients).toHaveLength(1);
   });
 });
 
