@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
 import { ConfigError } from './config-error.js';
-import { parseBoolean, parseHttpUrl, parseIdentifierUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
+import { checkDistinctPorts, parseBoolean, parseHttpUrl, parseIdentifierUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
 import { parseRedisConfig, type RedisConfig } from './redis-config.js';
 
 export type { RedisConfig } from './redis-config.js';
@@ -187,6 +187,12 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const shutdownGraceMs = parseInteger('SHUTDOWN_GRACE_MS', read('SHUTDOWN_GRACE_MS'), 10_000, 0, 600_000, problems);
   const host = read('HOST') ?? '127.0.0.1';
   const metrics = parseMetricsConfig(read, host, problems);
+  const apiHost = read('API_HOST') ?? host;
+  checkDistinctPorts([
+    { name: 'PORT', host, port },
+    ...(apiEnabled ? [{ name: 'API_PORT', host: apiHost, port: apiPort }] : []),
+    ...(metrics.enabled && metrics.port !== undefined ? [{ name: 'METRICS_PORT', host: metrics.host, port: metrics.port }] : []),
+  ], problems);
 
   if (problems.length > 0 || !issuer || !apiAudience) throw new ConfigError(problems);
 
@@ -211,7 +217,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     seedDemo,
     logLevel: logLevel as Config['logLevel'],
     api: {
-      host: read('API_HOST') ?? host,
+      host: apiHost,
       port: apiPort,
       audience: apiAudience,
       jwksUri: apiJwksUri,

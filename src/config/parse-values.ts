@@ -10,8 +10,34 @@ export function parseInteger(name: string, raw: string | undefined, fallback: nu
   return value;
 }
 
+/**
+ * 0 (any free port) is refused: the default issuer and API audience, and whatever scrapes the
+ * metrics, name the port before anything listens.
+ */
 export function parsePort(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
-  return parseInteger(name, raw, fallback, 0, 65535, problems);
+  return parseInteger(name, raw, fallback, 1, 65535, problems);
+}
+
+export interface Listener {
+  /** The variable that sets its port. */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+// Listening on every interface takes the port on each of them.
+const EVERY_INTERFACE = new Set(['0.0.0.0', '::']);
+
+/** Two listeners on one port of one interface: the second would fail to listen (EADDRINUSE) after the first opened. */
+export function checkDistinctPorts(listeners: readonly Listener[], problems: string[]): void {
+  listeners.forEach((listener, index) => {
+    const taken = listeners.slice(0, index).find((other) => other.port === listener.port
+      && (other.host === listener.host || EVERY_INTERFACE.has(other.host) || EVERY_INTERFACE.has(listener.host)));
+    if (taken) {
+      const hosts = taken.host === listener.host ? taken.host : `${taken.host} and ${listener.host}`;
+      problems.push(`${listener.name} must differ from ${taken.name} (both ${listener.port} on ${hosts}): each server needs a port of its own`);
+    }
+  });
 }
 
 export function parseBoolean(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {

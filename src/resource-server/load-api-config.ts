@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
-import { parseHttpUrl, parseIdentifierUrl, parseMetricsConfig, parsePort, type MetricsConfig } from '../config/parse-values.js';
+import { checkDistinctPorts, parseHttpUrl, parseIdentifierUrl, parseMetricsConfig, parsePort, type MetricsConfig } from '../config/parse-values.js';
 import { ROUTES } from '../provider/routes.js';
 
 /** What the protected API needs when it runs on its own (src/api-main.ts): no keys, no store. */
@@ -39,6 +39,9 @@ export function loadApiConfig(env: Env): ApiConfig {
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const host = read('API_HOST') ?? read('HOST') ?? '127.0.0.1';
   const metrics = parseMetricsConfig(read, host, problems);
+  if (metrics.enabled && metrics.port !== undefined) {
+    checkDistinctPorts([{ name: 'API_PORT', host, port }, { name: 'METRICS_PORT', host: metrics.host, port: metrics.port }], problems);
+  }
   if (problems.length > 0 || !issuer || !audience) throw new ConfigError(problems);
   const jwksUri = jwksUriRaw ?? `${issuer}${ROUTES.jwks}`;
   return Object.freeze({ host, port, issuer, audience, jwksUri, logLevel, metrics: Object.freeze(metrics) });

@@ -36,6 +36,11 @@ describe('loadApiConfig (the API on its own)', () => {
     expect(loadApiConfig({ METRICS_ENABLED: 'false' }).metrics.enabled).toBe(false);
   });
 
+  it('refuses port 0, and METRICS_PORT on its own port', () => {
+    expect(() => loadApiConfig({ API_PORT: '0' })).toThrow(/API_PORT must be a whole number from 1 to 65535/);
+    expect(() => loadApiConfig({ API_PORT: '4601', METRICS_PORT: '4601' })).toThrow(/METRICS_PORT must differ from API_PORT \(both 4601 on 127.0.0.1\)/);
+  });
+
   it('needs no keys or store settings, even in production', () => {
     expect(loadApiConfig({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', API_AUDIENCE: 'https://api.example.com' }))
       .toMatchObject({ audience: 'https://api.example.com', jwksUri: 'https://id.example.com/oauth/jwks' });

@@ -39,9 +39,28 @@ describe('operations settings: workers, metrics, shutdown, the embedded store\'s
   it('reports bad WORKERS, METRICS_PORT, METRICS_ENABLED and SHUTDOWN_GRACE_MS together', () => {
     const problems = problemsOf({ WORKERS: 'many', METRICS_PORT: '70000', METRICS_ENABLED: 'perhaps', SHUTDOWN_GRACE_MS: '-1' });
     expect(problems).toMatch(/WORKERS must be a whole number from 1 to 256/);
-    expect(problems).toMatch(/METRICS_PORT must be a whole number from 0 to 65535/);
+    expect(problems).toMatch(/METRICS_PORT must be a whole number from 1 to 65535/);
     expect(problems).toMatch(/METRICS_ENABLED must be true or false/);
     expect(problems).toMatch(/SHUTDOWN_GRACE_MS must be a whole number/);
+  });
+
+  it('refuses port 0: the issuer, the API\'s audience and a scraper all name the port before it listens', () => {
+    const problems = problemsOf({ PORT: '0', API_PORT: '0', METRICS_PORT: '0' });
+    expect(problems).toMatch(/PORT must be a whole number from 1 to 65535 \(got "0"\)/);
+    expect(problems).toMatch(/API_PORT must be a whole number from 1 to 65535 \(got "0"\)/);
+    expect(problems).toMatch(/METRICS_PORT must be a whole number from 1 to 65535 \(got "0"\)/);
+  });
+
+  it('refuses two listeners on one port of one interface, instead of failing to listen (EADDRINUSE)', () => {
+    expect(problemsOf({ PORT: '4600', API_PORT: '4600' })).toMatch(/API_PORT must differ from PORT \(both 4600 on 127.0.0.1\): each server needs a port of its own/);
+    expect(problemsOf({ PORT: '4600', METRICS_PORT: '4600' })).toMatch(/METRICS_PORT must differ from PORT \(both 4600 on 127.0.0.1\)/);
+    expect(problemsOf({ API_PORT: '4601', METRICS_PORT: '4601' })).toMatch(/METRICS_PORT must differ from API_PORT/);
+    // Every interface takes the port on each one too.
+    expect(problemsOf({ PORT: '4600', API_PORT: '4600', API_HOST: '0.0.0.0' })).toMatch(/API_PORT must differ from PORT \(both 4600 on 127.0.0.1 and 0.0.0.0\)/);
+    // A listener that does not run, or another interface, takes nothing.
+    expect(loadConfig({ PORT: '4600', API_PORT: '4600', API_ENABLED: 'false' }, fourCores).port).toBe(4600);
+    expect(loadConfig({ PORT: '4600', METRICS_PORT: '4600', METRICS_ENABLED: 'false' }, fourCores).port).toBe(4600);
+    expect(loadConfig({ PORT: '4600', API_PORT: '4600', API_HOST: '127.0.0.2' }, fourCores).port).toBe(4600);
   });
 
   it('takes a separate metrics port and interface', () => {
