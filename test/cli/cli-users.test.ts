@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -126,5 +127,42 @@ describe('password input', () => {
     expect(await readPassword(io('pass word 1\n'), true)).toBe('pass word 1');
     expect(await readPassword(io('pass word 1\r\n'), true)).toBe('pass word 1');
     await expect(readPassword(io('line one\nline two\n'), true)).rejects.toThrow(/single line/);
+  });
+
+  /** A terminal in raw mode, as the hidden prompt puts standard input in: each key arrives as typed. */
+  function fakeTerminal() {
+    const input = Object.assign(new PassThrough(), { isTTY: true, isRaw: false, setRawMode(mode: boolean) { input.isRaw = mode; return input; } });
+    let shown = '';
+    return { input, output: { write: (text: string) => { shown += text; } }, shown: () => shown };
+  }
+
+  it('the hidden prompt returns the line typed, echoing none of it', async () => {
+    const { promptHidden } = await import('../../src/cli/prompt-hidden.js');
+    const terminal = fakeTerminal();
+    const answer = promptHidden('Password: ', terminal);
+    terminal.input.write('s3cret pass\r');
+    await expect(answer).resolves.toBe('s3cret pass');
+    expect(terminal.shown()).toBe('Password: \n');
+    expect(terminal.input.isRaw).toBe(false);
+  });
+
+  it('Ctrl-C at the hidden prompt cancels the command with exit code 130, as an interrupt does', async () => {
+    const { promptHidden } = await import('../../src/cli/prompt-hidden.js');
+    const terminal = fakeTerminal();
+    const answer = promptHidden('Password: ', terminal);
+    terminal.input.write('half typ\x03');
+    await expect(answer).rejects.toMatchObject({ name: 'CliError', message: 'cancelled', exitCode: 130 });
+    expect(terminal.input.isRaw).toBe(false);
+  });
+
+  it('Ctrl-D (end of input) at the hidden prompt fails the command, saying no password was typed', async () => {
+    const { promptHidden } = await import('../../src/cli/prompt-hidden.js');
+    const terminal = fakeTerminal();
+    const answer = promptHidden('Password: ', terminal);
+    terminal.input.write('\x04');
+    await expect(answer).rejects.toMatchObject({ name: 'CliError', message: expect.stringMatching(/no password was typed/), exitCode: 1 });
+    const closed = fakeTerminal();
+    closed.input.end();
+    await expect(promptHidden('Password: ', closed)).rejects.toMatchObject({ exitCode: 1 });
   });
 });
