@@ -18,6 +18,7 @@ import { createMemoryReplayCache } from '../store/memory/memory-replay-cache.js'
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { CliError } from './command.js';
+import { printableLines } from './output.js';
 
 /** The terminal, or what a test gives the CLI instead. */
 export interface CliIo {
@@ -128,7 +129,8 @@ export async function openCliContext(env: Readonly<Record<string, string | undef
         return sealer;
       },
       print(value, text) {
-        io.out(json ? `${JSON.stringify(value, null, 2)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+        // JSON.stringify escapes C0 controls but not DEL, C1 or bidi overrides: a terminal may read those too.
+        io.out(printableLines(json ? `${JSON.stringify(value, null, 2)}\n` : text.endsWith('\n') ? text : `${text}\n`));
       },
       async close() {
         await replayCache.close();

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CONTROL_CHARACTER } from '../security/control-characters.js';
 import type { CliContext } from './cli-context.js';
 
 /** What the operator got wrong or what cannot be done; printed without a stack trace. */
@@ -69,6 +70,13 @@ export function parseCommand(command: CommandSpec, argv: string[]): { args: stri
   }
   const values = parsed.values as Values;
   if (values['help']) return { args: parsed.positionals, values };
+  // What an option sets is stored and shown: on pages, in logs, in this command's own listings.
+  // Arguments are left alone: they name what exists, and a bad record must stay reachable.
+  for (const [name, value] of Object.entries(values)) {
+    if ([value].flat().some((item) => typeof item === 'string' && CONTROL_CHARACTER.test(item))) {
+      throw new UsageError(`--${name} must not contain control characters (such as escape codes, tabs or line breaks)`);
+    }
+  }
 
   const expected = command.args ?? [];
   if (parsed.positionals.length < expected.length) {

@@ -3,6 +3,7 @@ import { openCliContext } from './cli-context.js';
 import { clientCommands } from './client-commands.js';
 import { CliError, commandUsage, groupUsage, parseCommand, UsageError, type CommandGroup } from './command.js';
 import { keyCommands } from './key-commands.js';
+import { printableLines } from './output.js';
 import { resourceCommands } from './resource-commands.js';
 import { tokenCommands } from './token-commands.js';
 import { userCommands } from './user-commands.js';
@@ -50,12 +51,12 @@ export async function runCli(argv: readonly string[], deps: RunCliDeps): Promise
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error.message, `Run \`gatehouse ${group.name} ${command.name} --help\` for its options.\n`);
     if (error instanceof CliError) {
-      io.err(`gatehouse: ${error.message}\n`);
+      io.err(`gatehouse: ${printableLines(error.message)}\n`);
       return error.exitCode;
     }
     // Store outages and anything unforeseen: one line, no stack trace, nothing secret.
     const e = error as { error_description?: string; message?: string; name?: string };
-    io.err(`gatehouse: ${e.name === 'StoreUnavailableError' ? storeProblem(error) : e.error_description ?? e.message ?? String(error)}\n`);
+    io.err(`gatehouse: ${printableLines(e.name === 'StoreUnavailableError' ? storeProblem(error) : e.error_description ?? e.message ?? String(error))}\n`);
     return 1;
   } finally {
     if (context && !deps.openContext) await context.close().catch(() => {});
@@ -71,8 +72,9 @@ function storeProblem(error: unknown): string {
   return 'the store (Redis) did not answer in time; try again';
 }
 
+/** Messages may quote what was typed or stored (an unknown option, a username): escaped, never raw. */
 function usageError(io: CliIo, message: string, usage: string): number {
-  io.err(`gatehouse: ${message}\n${usage}`);
+  io.err(`gatehouse: ${printableLines(message)}\n${usage}`);
   return 2;
 }
 

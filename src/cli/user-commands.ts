@@ -1,6 +1,7 @@
 import type { AccountRecord } from '../accounts/account-repository.js';
 import { normalizeUsername } from '../accounts/account-repository.js';
 import { resetSecondFactor } from '../accounts/second-factor.js';
+import { INVISIBLE_CHARACTER } from '../security/control-characters.js';
 import type { CliContext } from './cli-context.js';
 import { CliError, UsageError, type CommandGroup, type CommandSpec } from './command.js';
 import { fields, isoTime, table } from './output.js';
@@ -32,6 +33,10 @@ export const userCommands: CommandGroup = {
       async run(context, { values }) {
         const username = normalizeUsername(String(values['username']));
         if (!/^[^\s]{1,256}$/.test(username)) throw new UsageError('--username must be 1 to 256 characters without spaces');
+        // Invisible characters would let "admin\u200b" pass for "admin" in every listing and log line.
+        if (INVISIBLE_CHARACTER.test(username)) {
+          throw new UsageError('--username must not contain invisible characters (zero-width spaces or joiners, direction marks or overrides)');
+        }
         const email = values['email'] as string | undefined;
         if (email !== undefined && !EMAIL.test(email)) throw new UsageError(`--email is not an email address: "${email}"`);
         if (values['email-verified'] && email === undefined) throw new UsageError('--email-verified needs --email');

@@ -1,5 +1,6 @@
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
 import { isHashedClientSecret } from '../clients/client-secret.js';
+import { CONTROL_CHARACTER } from '../security/control-characters.js';
 import { checkRegistrationPolicy } from './registration-policy.js';
 
 /**
@@ -67,12 +68,10 @@ export function isResourceServerClient(client: Client): boolean {
   return (client as unknown as Record<string, unknown>)['resource_server'] === true;
 }
 
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
 /** The first metadata field holding a string with a control character, searched through arrays and objects. */
 function fieldWithControlCharacters(metadata: Record<string, unknown>): string | undefined {
   const has = (value: unknown): boolean => {
-    if (typeof value === 'string') return CONTROL_CHARACTERS.test(value);
+    if (typeof value === 'string') return CONTROL_CHARACTER.test(value);
     if (Array.isArray(value)) return value.some(has);
     if (value && typeof value === 'object') return Object.values(value).some(has);
     return false;

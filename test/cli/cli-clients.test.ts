@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createRedisStore } from '../../src/store/redis/create-redis-store.js';
 import { Browser } from '../helpers/browser.js';
 import { useCliDeployment } from '../helpers/cli-deployment.js';
 import { runGatehouse } from '../helpers/gatehouse-cli.js';
@@ -113,6 +116,21 @@ describeWithRedis('gatehouse client (admin CLI against the shared store)', 'redi
     expect(table.stdout).toMatch(/mobile-app\s+Mobile\s+public/);
   });
 
+  it('list and show print a stored name that holds control characters escaped, so it cannot drive the terminal', async () => {
+    const server = deployment.server();
+    const store = await createRedisStore({ connection: loadConfig(server.env).redis!, logger: createLogger({ level: 'silent' }) });
+    try {
+      await store.clients.save({ client_id: 'escaped-name', client_name: 'evil\u001b[31mred\u009b\u202e', redirect_uris: [], grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'client_secret_basic', client_secret: 'x'.repeat(43) });
+    } finally {
+      await store.close();
+    }
+    for (const args of [['client', 'list'], ['client', 'show', 'escaped-name'], ['client', 'show', 'escaped-name', '--json']]) {
+      const { stdout } = await deployment.cli(args);
+      expect(stdout).toContain('evil\\u001b[31mred\\u009b\\u202e');
+      expect(stdout).not.toMatch(/[\u001b\u009b\u202e]/);
+    }
+  });
+
   it('sees clients registered dynamically, and keeps their plain-text secret form when rotating (RFC 7592 needs it)', async () => {
     const server = deployment.server();
     const registered = await (await fetch(`${server.issuer}/oauth/register`, {
@@ -155,6 +173,17 @@ describeWithRedis('gatehouse client (admin CLI against the shared store)', 'redi
       expect(command.code).toBe(2);
       expect(command.stderr).toMatch(/unknown command "client destroy"[\s\S]*Commands:/);
       expect((await deployment.cli(['client', 'update', 'demo-confidential'])).stderr).toMatch(/nothing to update/);
+    });
+
+    it('a name with control characters or terminal escape codes, which would reach terminals, pages and logs (exit 2, nothing written)', async () => {
+      for (const name of ['evil\u001b[31mred', 'bell\u0007', 'c1\u009b31m', 'del\u007f']) {
+        const result = await deployment.cli(['client', 'create', '--name', name, '--public', '--redirect-uri', 'http://127.0.0.1/cb', '--id', 'never-named']);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(/^gatehouse: --name must not contain control characters/);
+      }
+      expect((await deployment.cli(['client', 'show', 'never-named'])).code).toBe(1);
+      const update = await deployment.cli(['client', 'update', 'demo-confidential', '--name', 'x\u001b]0;title\u0007']);
+      expect(update.code).toBe(2);
     });
 
     it('changing a client that comes from configuration files', async () => {

@@ -62,6 +62,39 @@ describeWithRedis('gatehouse user (admin CLI against the shared store)', 'redis-
     expect(email.code).toBe(2);
   });
 
+  it('refuses a username with control characters, terminal escape codes or invisible characters (exit 2)', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['evil\u001b[31mred', /--username must not contain control characters/],
+      ['c1\u009b31m', /--username must not contain control characters/],
+      ['zero\u200bwidth', /--username must not contain invisible characters/],
+      ['admin\u202egnp.exe', /--username must not contain invisible characters/],
+    ];
+    for (const [username, message] of cases) {
+      const result = await deployment.cli(['user', 'create', '--username', username, '--password-stdin'], PASSWORD);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    const named = await deployment.cli(['user', 'create', '--username', 'ivy', '--name', 'Ivy\u001b[2J', '--password-stdin'], PASSWORD);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/--name must not contain control characters/);
+    expect((await deployment.cli(['user', 'list', '--json'])).stdout).not.toMatch(/evil|c1|zero|admin|ivy/);
+  });
+
+  it('list and show print stored values that hold control characters escaped, so they cannot drive the terminal', async () => {
+    const store = await createRedisStore({ connection: loadConfig(deployment.server().env).redis!, logger: createLogger({ level: 'silent' }) });
+    try {
+      await store.accounts.create({ id: 'escaped-user', username: 'esc\u001b[31maped', passwordHash: 'x', name: 'Ev\u009bil\u202e\nNAME', createdAt: 1 });
+    } finally {
+      await store.close();
+    }
+    for (const args of [['user', 'list'], ['user', 'show', 'esc\u001b[31maped'], ['user', 'list', '--json']]) {
+      const { stdout } = await deployment.cli(args);
+      expect(stdout).toContain('esc\\u001b[31maped');
+      expect(stdout).toContain('Ev\\u009bil\\u202e');
+      expect(stdout).not.toMatch(/[\u001b\u009b\u202e]/);
+    }
+  });
+
   it('set-password: the old password stops working, the new one works', async () => {
     await deployment.cli(['user', 'create', '--username', 'dave', '--password-stdin'], PASSWORD);
     expect((await deployment.cli(['user', 'set-password', 'dave', '--password-stdin'], 'a brand new passphrase\n')).code).toBe(0);

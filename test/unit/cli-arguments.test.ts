@@ -13,3 +13,24 @@ describe('gatehouse command-line arguments', () => {
     expect(() => parseCommand(show, ['-1ylo'])).toThrow(/goes after --/);
   });
 });
+
+describe('gatehouse option values', () => {
+  const create: CommandSpec = {
+    name: 'create', summary: 'Create one.', async run() {},
+    options: { name: { type: 'string', description: 'a name' }, 'redirect-uri': { type: 'string', multiple: true, description: 'a URL' } },
+  };
+
+  it('refuse control characters (C0, DEL, C1): they would reach terminals, pages and logs as they are', () => {
+    for (const value of ['evil\u001b[31mred', 'nul\u0000', 'tab\there', 'del\u007f', 'csi\u009b31m']) {
+      expect(() => parseCommand(create, ['--name', value])).toThrow(UsageError);
+      expect(() => parseCommand(create, ['--name', value])).toThrow('--name must not contain control characters');
+    }
+    expect(() => parseCommand(create, ['--redirect-uri', 'https://a.example/cb', '--redirect-uri', 'https://a.example/\r\ncb']))
+      .toThrow('--redirect-uri must not contain control characters');
+  });
+
+  it('take any other text, and leave arguments (which name what exists) to the command', () => {
+    expect(parseCommand(create, ['--name', 'Zoë’s app — ünïcode 日本']).values['name']).toBe('Zoë’s app — ünïcode 日本');
+    expect(parseCommand(show, ['old\u001bid']).args).toEqual(['old\u001bid']);
+  });
+});
