@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Koa, { type Context } from 'koa';
 import * as client from 'openid-client';
 import { createAssetsMiddleware } from '../http/assets.js';
+import { notFound } from '../http/not-found.js';
 import { readBody } from '../http/read-body.js';
 import { allowedMethodsAsErrors } from '../http/route-table.js';
 import { createViews } from '../http/views.js';
@@ -241,11 +242,13 @@ export function createDemoApp(deps: DemoAppDeps): Koa {
       await render(ctx, 'error', {
         message: status >= 500
           ? `The demo could not reach Gatehouse at ${config.issuer}. Is it running? (${(error as Error).message})`
-          : (error as Error).message,
+          : status === 404 ? 'There is no page at this address.' : (error as Error).message,
       });
     }
   });
   app.use(createSecurityHeaders({ hsts: secureCookies }));
+  // An address nothing answers gets the error page too, not Koa's plain-text "Not Found".
+  app.use(notFound);
   app.use(createAssetsMiddleware({ assetsDir: `${DEMO_VIEWS_DIR}/assets`, mountPath: '/assets', files: ['demo.css', 'logo.svg'] }));
   app.use(router.routes());
   app.use(allowedMethodsAsErrors(router.allowedMethods()));

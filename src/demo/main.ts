@@ -15,7 +15,15 @@ const logger = createLogger({ level: config.logLevel, service: 'gatehouse-demo' 
 logCrashes(logger);
 const relyingParty = createRelyingParty(config, logger);
 const servers: Server[] = [];
-const { port } = new URL(await listen(createHttpServer(createDemoApp({ config, relyingParty, logger }).callback()), config.host, config.port, servers));
+let url: string;
+try {
+  url = await listen(createHttpServer(createDemoApp({ config, relyingParty, logger }).callback()), config.host, config.port, servers);
+} catch (error) {
+  // A port in use: one log line that says so, not an unhandled rejection and Node's stack trace.
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+}
+const { port } = new URL(url);
 // Named as localhost whatever it binds: the redirect URI (and the demo's cookie) are on localhost.
 logger.info({ issuer: config.issuer, api: config.apiUrl }, `Gatehouse demo is up: http://localhost:${port}/`);
 

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
+import { ROOT } from '../helpers/run-main.js';
 import { startTestDemo, type TestDemo } from '../helpers/start-demo.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 
@@ -107,6 +110,18 @@ describe('the demo relying party', () => {
     expect(response.status).toBe(403);
   });
 
+  it('answers an address it does not serve with its error page, as it does a method a page does not take', async () => {
+    for (const [method, path, status] of [['GET', '/nope', 404], ['GET', '/assets/nope.css', 404], ['POST', '/', 405]] as const) {
+      const response = await fetch(`${demo.url}${path}`, { method, headers: { accept: 'text/html' } });
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await response.text();
+      expect(html).toContain('Something went wrong');
+      expect(html).toContain('Back to the demo');
+    }
+    expect(await (await fetch(`${demo.url}/nope`)).text()).toContain('There is no page at this address.');
+  });
+
   it('ignores a callback that belongs to no sign-in started here', async () => {
     const page = await new Browser().open(`${demo.url}/callback?code=stolen&state=whatever`);
     expect(page.url.href).toBe(`${demo.url}/`);
@@ -166,6 +181,34 @@ describe('the demo with the seeded client and behind an internal issuer address'
       expect(await page.text()).toContain('could not reach Gatehouse');
     } finally {
       await nowhere.close();
+    }
+  });
+});
+
+describe('the demo process', () => {
+  it('whose port is taken logs one line saying why it did not start and exits 1, without a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', 'src/demo/main.ts'], {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', DEMO_PORT: String(port), DEMO_HOST: '127.0.0.1', DEMO_ISSUER: `http://127.0.0.1:${await freePort()}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      clearTimeout(timer);
+      expect(code).toBe(1);
+      const lines = output.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 60, msg: 'failed to start', err: { message: expect.stringContaining('EADDRINUSE') } });
+      expect(output).not.toContain('Node.js v');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 });
