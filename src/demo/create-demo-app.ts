@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { createSecurityHeaders, setPageHeaders } from '../security/headers.js';
 import { claimRows, decodeAccessToken } from './claim-rows.js';
 import type { DemoConfig } from './demo-config.js';
+import { describeOAuthError } from './describe-oauth-error.js';
 import type { RelyingParty } from './relying-party.js';
 import { createSessionStore, type DemoSession, type DemoTokens } from './session-store.js';
 
@@ -150,7 +151,7 @@ export function createDemoApp(deps: DemoAppDeps): Koa {
       session.notice = { kind: 'info', text: 'Signed in. openid-client checked the ID token (signature, iss, aud, nonce) and the PKCE exchange.' };
       logger.info({ event: 'demo.signed_in', sub: session.tokens.idTokenClaims['sub'] }, 'signed in');
     } catch (error) {
-      session.notice = { kind: 'error', text: describeOAuthError(error, 'Signing in did not work') };
+      session.notice = { kind: 'error', text: describeOAuthError(error, 'Signing in did not work', config.issuer) };
     }
     back(ctx);
   });
@@ -183,7 +184,7 @@ export function createDemoApp(deps: DemoAppDeps): Koa {
       session.tokens = { ...toTokens(response, tokens), refreshedAt: Math.floor(Date.now() / 1000) };
       session.notice = { kind: 'info', text: 'Refreshed: a new access token, and a new refresh token (the old one is now spent).' };
     } catch (error) {
-      session.notice = { kind: 'error', text: describeOAuthError(error, 'Refreshing did not work') };
+      session.notice = { kind: 'error', text: describeOAuthError(error, 'Refreshing did not work', config.issuer) };
     }
     back(ctx);
   });
@@ -265,13 +266,6 @@ function toTokens(response: client.TokenEndpointResponse & client.TokenEndpointR
     scope: response.scope,
     idTokenClaims: claims ? { ...claims } : previous?.idTokenClaims ?? {},
   };
-}
-
-/** openid-client's errors carry the OAuth error code and description from Gatehouse. */
-function describeOAuthError(error: unknown, prefix: string): string {
-  const e = error as { error?: string; error_description?: string; message?: string };
-  if (e.error) return `${prefix}: Gatehouse answered ${e.error}${e.error_description ? ` (${e.error_description})` : ''}.`;
-  return `${prefix}: ${e.message ?? 'unknown error'}.`;
 }
 
 function pretty(text: string): string {

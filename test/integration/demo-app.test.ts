@@ -122,6 +122,25 @@ describe('the demo relying party', () => {
     expect(await (await fetch(`${demo.url}/nope`)).text()).toContain('There is no page at this address.');
   });
 
+  it('says which check a sign-in response failed: its state (different, missing, given twice) or its issuer (different, missing)', async () => {
+    const iss = encodeURIComponent(gatehouse.issuer);
+    const cases: Array<[string, (state: string) => string, RegExp]> = [
+      ['a different state', (state) => `code=x&state=${state}x&iss=${iss}`, /did not come from the sign-in this browser started \(state did not match\)/],
+      ['no state', () => `code=x&iss=${iss}`, /did not come from the sign-in this browser started \(it has no state\)/],
+      ['state twice', (state) => `code=x&state=${state}&state=${state}&iss=${iss}`, /gives state more than once/],
+      ['another issuer', (state) => `code=x&state=${state}&iss=${encodeURIComponent('https://elsewhere.example')}`, new RegExp(`names another issuer \\(iss\\) than ${gatehouse.issuer}`)],
+      ['no issuer', (state) => `code=x&state=${state}`, /does not name the issuer \(iss\)/],
+    ];
+    for (const [what, query, message] of cases) {
+      const browser = new Browser();
+      const authorize = await browser.open(`${demo.url}/login`, (url) => url.pathname === '/oauth/authorize');
+      const home = await browser.open(`${demo.url}/callback?${query(authorize.url.searchParams.get('state')!)}`);
+      expect(home.url.href).toBe(`${demo.url}/`);
+      expect([what, home.html]).toEqual([what, expect.stringMatching(message)]);
+      expect(home.html).not.toContain('invalid response encountered');
+    }
+  });
+
   it('ignores a callback that belongs to no sign-in started here', async () => {
     const page = await new Browser().open(`${demo.url}/callback?code=stolen&state=whatever`);
     expect(page.url.href).toBe(`${demo.url}/`);
