@@ -28,10 +28,17 @@ const app = createApiApp({
   metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
 });
 const servers: Server[] = [];
-const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
-let metricsUrl = metricsSource && url;
-if (metricsSource && config.metrics.port !== undefined) {
-  metricsUrl = await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, servers);
+let metricsUrl: string | undefined;
+try {
+  const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
+  metricsUrl = metricsSource && url;
+  if (metricsSource && config.metrics.port !== undefined) {
+    metricsUrl = await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, servers);
+  }
+} catch (error) {
+  // A port in use: one log line that says so, not an unhandled rejection and Node's stack trace.
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
 }
 logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsUrl && `${metricsUrl}/metrics` }, `protected API is up on ${config.host}:${config.port}`);
 

@@ -11,13 +11,15 @@ export interface MainExit {
 }
 
 /**
- * Runs the real entry point, src/main.ts (Node compiles the types away; resolve-ts-hook.mjs maps its ".js"
- * imports), with exactly this environment besides PATH. A server that starts is sent SIGTERM
- * the moment it says it is up; one that neither exits nor starts is killed after `timeoutMs`.
+ * Runs a real entry point, src/main.ts unless `entry` says another (Node compiles the types away;
+ * resolve-ts-hook.mjs maps its ".js" imports), with exactly this environment besides PATH. A
+ * server that starts is sent SIGTERM the moment it says it is up; one that neither exits nor
+ * starts is killed after `timeoutMs`.
  */
-export function runMain(env: Record<string, string>, timeoutMs = 20_000): Promise<MainExit> {
+export function runMain(env: Record<string, string>, options: { entry?: string; timeoutMs?: number } = {}): Promise<MainExit> {
+  const { entry = 'src/main.ts', timeoutMs = 20_000 } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', entry], {
       cwd: ROOT,
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -27,7 +29,7 @@ export function runMain(env: Record<string, string>, timeoutMs = 20_000): Promis
     let stopped = false;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (!stopped && stdout.includes('Gatehouse is up')) {
+      if (!stopped && /Gatehouse is up|protected API is up|Gatehouse demo is up/.test(stdout)) {
         stopped = true;
         child.kill('SIGTERM');
       }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL } from '../helpers/oauth.js';
-import { ROOT } from '../helpers/run-main.js';
+import { runMain } from '../helpers/run-main.js';
+import { expectFailedStartOnTakenPort } from '../helpers/taken-port.js';
 import { startTestDemo, type TestDemo } from '../helpers/start-demo.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 
@@ -206,28 +205,9 @@ describe('the demo with the seeded client and behind an internal issuer address'
 
 describe('the demo process', () => {
   it('whose port is taken logs one line saying why it did not start and exits 1, without a stack trace', async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as { port: number }).port;
-    try {
-      const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', 'src/demo/main.ts'], {
-        cwd: ROOT,
-        env: { PATH: process.env['PATH'] ?? '', DEMO_PORT: String(port), DEMO_HOST: '127.0.0.1', DEMO_ISSUER: `http://127.0.0.1:${await freePort()}` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      clearTimeout(timer);
-      expect(code).toBe(1);
-      const lines = output.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 60, msg: 'failed to start', err: { message: expect.stringContaining('EADDRINUSE') } });
-      expect(output).not.toContain('Node.js v');
-    } finally {
-      await new Promise((resolve) => taken.close(resolve));
-    }
+    await expectFailedStartOnTakenPort((port) => runMain(
+      { DEMO_PORT: String(port), DEMO_HOST: '127.0.0.1', DEMO_ISSUER: 'http://127.0.0.1:9' },
+      { entry: 'src/demo/main.ts' },
+    ));
   });
 });

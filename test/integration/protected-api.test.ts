@@ -8,7 +8,9 @@ import { createLogger } from '../../src/observability/logger.js';
 import { captureLogs } from '../helpers/capture-logs.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { runMain } from '../helpers/run-main.js';
 import { startTestGatehouse } from '../helpers/start-gatehouse.js';
+import { expectFailedStartOnTakenPort } from '../helpers/taken-port.js';
 
 const ISSUER = 'https://as.example.test';
 const AUDIENCE = 'https://api.example.test';
@@ -276,5 +278,14 @@ describe('the protected API next to a running Gatehouse', () => {
     } finally {
       await gatehouse.close();
     }
+  });
+});
+
+describe('the protected API on its own (compose\'s api service)', () => {
+  it('whose port is taken logs one line saying why it did not start and exits 1, without a stack trace', async () => {
+    await expectFailedStartOnTakenPort((port) => runMain(
+      { API_PORT: String(port), API_HOST: '127.0.0.1', ISSUER: 'http://127.0.0.1:9', METRICS_ENABLED: 'false' },
+      { entry: 'src/api-main.ts' },
+    ));
   });
 });
