@@ -197,21 +197,21 @@ describe('the protected API routes', () => {
   });
 });
 
-describe('the protected API health', () => {
-  /** Runs `probe` against an API whose authorization server publishes its keys at `jwksUri`. */
-  async function withApi(jwksUri: string, probe: (api: string) => Promise<void>, logger = createLogger({ level: 'silent' })) {
-    const api = createServer(createApiApp({
-      issuer: ISSUER, audience: AUDIENCE, jwksUri, logger,
-      views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
-    }).callback()).listen(0, '127.0.0.1');
-    await new Promise((resolve) => api.once('listening', resolve));
-    try {
-      await probe(`http://127.0.0.1:${(api.address() as AddressInfo).port}`);
-    } finally {
-      await new Promise<void>((resolve) => api.close(() => resolve()));
-    }
+/** Runs `probe` against an API whose authorization server publishes its keys at `jwksUri`. */
+async function withApi(jwksUri: string, probe: (api: string) => Promise<void>, logger = createLogger({ level: 'silent' })) {
+  const api = createServer(createApiApp({
+    issuer: ISSUER, audience: AUDIENCE, jwksUri, logger,
+    views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
+  }).callback()).listen(0, '127.0.0.1');
+  await new Promise((resolve) => api.once('listening', resolve));
+  try {
+    await probe(`http://127.0.0.1:${(api.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise<void>((resolve) => api.close(() => resolve()));
   }
+}
 
+describe('the protected API health', () => {
   it('is ready once the authorization server\'s keys can be fetched, and says how many', async () => {
     const jwk: JWK = { ...(await exportJWK(otherPair.publicKey)), kid: 'k2', alg: 'ES256' };
     const jwks = createServer((_, response) => response.end(JSON.stringify({ keys: [jwk] }))).listen(0, '127.0.0.1');
@@ -245,22 +245,14 @@ describe('the protected API whose authorization server\'s keys cannot be fetched
   it('refuses every token, and says why in its log once (at warn), naming where it looks', async () => {
     const jwksUri = `http://127.0.0.1:${await freePort()}/jwks`;
     const { logger, lines } = captureLogs('warn');
-    const api = createServer(createApiApp({
-      issuer: ISSUER, audience: AUDIENCE, jwksUri, logger,
-      views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
-    }).callback()).listen(0, '127.0.0.1');
-    await new Promise((resolve) => api.once('listening', resolve));
-    try {
-      const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}/protected`;
+    await withApi(jwksUri, async (api) => {
       for (let i = 0; i < 3; i++) {
-        expect((await fetch(url, { headers: { authorization: `Bearer ${await token()}` } })).status).toBe(401);
+        expect((await fetch(`${api}/protected`, { headers: { authorization: `Bearer ${await token()}` } })).status).toBe(401);
       }
-      const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; jwksUri?: string }).filter((line) => line.level === 40);
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatchObject({ jwksUri, msg: expect.stringMatching(/cannot fetch the authorization server's signing keys/) });
-    } finally {
-      await new Promise<void>((resolve) => api.close(() => resolve()));
-    }
+    }, logger);
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; jwksUri?: string }).filter((line) => line.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ jwksUri, msg: expect.stringMatching(/cannot fetch the authorization server's signing keys/) });
   });
 });
 
