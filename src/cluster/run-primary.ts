@@ -13,13 +13,18 @@ import { onShutdownSignal } from './shutdown-signals.js';
 
 export const READY_MESSAGE = 'gatehouse:ready';
 const RESTART_DELAY_MS = 1000;
+/** Replacements that keep failing to start (Redis down) are tried again at most this far apart. */
+const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
  * The cluster primary (WORKERS>1): serves no requests itself. It prepares what workers must
  * agree on (development keys in DATA_DIR, generated once here), forks the workers (they share
  * the listening ports; node:cluster hands out connections round-robin), replaces a worker that
  * dies, aggregates metrics, and on SIGTERM/SIGINT lets every worker drain before exiting.
- * A worker that fails during boot stops the whole cluster: the others would fail the same way.
+ * A worker that fails during the cluster's first boot stops the whole cluster: the others would
+ * fail the same way. Once the cluster is up, a replacement that cannot start (Redis is down, say)
+ * is tried again, less often each time, while the other workers go on answering (503 while Redis
+ * is down, and normally again once it is back).
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const secrets = await loadSecrets(config);
@@ -37,6 +42,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
 
   let stopping = false;
   let announced = false;
+  let failedReplacements = 0;
   const ready = new Set<Worker>();
   const countLive = () => processes.set(Object.keys(cluster.workers ?? {}).length);
 
@@ -45,6 +51,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     worker.on('message', (message: unknown) => {
       if (message === READY_MESSAGE) {
         ready.add(worker);
+        failedReplacements = 0;
         countLive();
         if (ready.size === config.workers && !announced) {
           announced = true;
@@ -56,13 +63,20 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       const wasReady = ready.delete(worker);
       countLive();
       if (stopping) return;
-      if (!wasReady) {
+      if (!announced && !wasReady) {
         logger.fatal({ worker: worker.id, exitCode: code, signal }, 'a worker failed to start; stopping the cluster');
         stopAll().finally(() => process.exit(1));
         return;
       }
-      logger.error({ worker: worker.id, exitCode: code, signal }, 'a worker died; starting a replacement');
-      setTimeout(() => !stopping && fork(), RESTART_DELAY_MS).unref();
+      if (wasReady) {
+        logger.error({ worker: worker.id, exitCode: code, signal }, 'a worker died; starting a replacement');
+      } else {
+        failedReplacements++;
+        logger.error({ worker: worker.id, exitCode: code, signal }, 'a replacement worker failed to start; trying again');
+      }
+      const delay = Math.min(RESTART_DELAY_MS * 2 ** failedReplacements, MAX_RESTART_DELAY_MS);
+      // Not unref'd: with every worker gone, this timer is what keeps the primary alive to replace them.
+      setTimeout(() => !stopping && fork(), delay);
     });
   };
 

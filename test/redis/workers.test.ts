@@ -89,3 +89,52 @@ describeWithRedis('WORKERS=2 on one Redis', 'redis-server-binary', () => {
     for (const pid of workerPids) expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   }, 30_000);
 });
+
+describeWithRedis('WORKERS=2 when a worker dies while Redis is down', 'redis-server-binary', () => {
+  let redis: RedisServer;
+  let server: SpawnedGatehouse;
+  let requestCount = 0;
+  const onNewConnection = fetchOnNewConnection(() => ({ 'x-request-id': `probe-${++requestCount}` }));
+
+  beforeAll(async () => {
+    await buildDist();
+    redis = await startRedisServer();
+    server = await spawnGatehouse({ env: { WORKERS: '2', REDIS_URL: redis.url, LOG_LEVEL: 'info', REDIS_CONNECT_TIMEOUT_MS: '1000' } });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.cleanup();
+    await redis?.close();
+  });
+
+  /** The pids that answered requests, from the access log. */
+  const servingPids = () => new Set(server.output().split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; pid: number })
+    .filter((line) => line.msg === 'request')
+    .map((line) => line.pid));
+
+  it('keeps the other worker answering, and replaces the dead one once Redis is back', async () => {
+    await waitFor(async () => {
+      await onNewConnection(`${server.issuer}/healthz`);
+      return servingPids().size === 2;
+    }, 10_000, 'both workers to answer');
+    const [dead, survivor] = [...servingPids()] as [number, number];
+
+    await redis.crash();
+    process.kill(dead, 'SIGKILL');
+    // Replacements cannot reach Redis (1 s connect timeout) and fail to start, a few times over.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect(server.child.exitCode).toBeNull();
+    expect(server.output()).toContain('a replacement worker failed to start; trying again');
+    const alive = await onNewConnection(`${server.issuer}/healthz`);
+    expect(alive.status).toBe(200);
+    expect((await onNewConnection(`${server.issuer}/readyz`)).status).toBe(503);
+
+    await redis.restart();
+    await waitFor(async () => {
+      await onNewConnection(`${server.issuer}/readyz`);
+      return [...servingPids()].some((pid) => pid !== dead && pid !== survivor);
+    }, 40_000, 'a replacement worker to answer');
+    expect((await onNewConnection(`${server.issuer}/readyz`)).status).toBe(200);
+  }, 60_000);
+});
