@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import Koa from 'koa';
 import { createHealthRouter, HEALTH_PATHS } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
@@ -12,6 +12,7 @@ import { readBody } from '../http/read-body.js';
 import { createRouteTable } from '../http/route-table.js';
 import type { Views } from '../http/views.js';
 import { createSecurityHeaders } from '../security/headers.js';
+import { createAuthorizationServerKeys, JWKS_REFRESH_MS } from './authorization-server-keys.js';
 import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
 import { createDpopProofVerifier } from './dpop-proof.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
@@ -20,7 +21,7 @@ import { warnWhenKeysUnreachable } from './warn-unreachable-keys.js';
 export interface ApiAppDeps {
   issuer: string;
   audience: string;
-  /** The authorization server's JWKS URL; keys are cached and refetched on an unknown `kid`. */
+  /** The authorization server's JWKS URL: re-read every half minute, and on an unknown `kid` (authorization-server-keys.ts). */
   jwksUri: string;
   logger: Logger;
   views: Views;
@@ -38,16 +39,11 @@ export interface ApiAppDeps {
 
 /** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
 export function createApiApp(deps: ApiAppDeps): Koa {
-  const keys = deps.keys ?? warnWhenKeysUnreachable(createRemoteJWKSet(new URL(deps.jwksUri), {
-    cacheMaxAge: 10 * 60_000,
-    // A token with an unknown kid refetches the JWKS at most every 30 s (key rotation, not a flood).
-    cooldownDuration: 30_000,
-    timeoutDuration: 2_000,
-  }), deps.jwksUri, deps.logger);
+  const keys = deps.keys ?? warnWhenKeysUnreachable(createAuthorizationServerKeys(deps.jwksUri), deps.jwksUri, deps.logger);
   const app = new Koa();
   app.proxy = deps.trustProxy ?? false;
   const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });
-  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop, cache: createVerifiedTokenCache<AccessTokenClaims>() });
+  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop, cache: createVerifiedTokenCache<AccessTokenClaims>({ maxAgeMs: JWKS_REFRESH_MS }) });
 
   // Ready when the authorization server's keys can be fetched: without them no token verifies.
   const health = createHealthRouter(async () => {

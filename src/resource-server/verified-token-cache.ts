@@ -7,8 +7,9 @@
  * Entries are found by the token's last characters (of its signature) and then compared in full:
  * a Map hashes every character of its key, and a whole JWT is ~700 of them per request. A token
  * that shares those characters with a cached one is a miss, never a hit.
- * An entry lives until the token's `exp` and never longer than `maxAgeMs`, which bounds how long
- * a token signed by a key withdrawn from the JWKS is still accepted. Bounded size, oldest out first.
+ * An entry lives until the token's `exp` and never longer than `maxAgeMs`, which with the JWKS's
+ * re-reading (authorization-server-keys.ts) bounds how long a token signed by a key withdrawn from
+ * the JWKS is still accepted. Bounded size, oldest out first.
  */
 export interface VerifiedTokenCache<T extends { exp?: number | undefined }> {
   get(token: string): T | undefined;
