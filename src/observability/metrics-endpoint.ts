@@ -42,8 +42,16 @@ export function createMetricsEndpoint(source: MetricsSource, path = '/metrics'):
       ctx.throw(405);
     }
     ctx.set('Cache-Control', 'no-store');
+    let text: string;
+    try {
+      text = await source.text();
+    } catch (error) {
+      // The cluster's sum needs every worker: one that hangs or is being replaced makes it
+      // unavailable for now (the scraper tries again), which is no fault of this server.
+      ctx.throw(503, { expose: true, error: 'temporarily_unavailable', error_description: `Metrics are unavailable for now: ${(error as Error).message}`, cause: error });
+    }
     ctx.type = source.contentType;
-    ctx.body = await source.text();
+    ctx.body = text;
   };
   // Every other request passes by without an async frame of its own.
   return function serveMetrics(ctx, next) {
