@@ -90,6 +90,10 @@ export async function startOurs(options: OursOptions): Promise<Target> {
       CLIENTS_FILE: join(dir, 'clients.json'),
       RESOURCES_FILE: join(dir, 'resources.json'),
       SEED_DEMO: 'true',
+      // The flows sign one user in up to --connections at a time, and each sign-in holds a try of
+      // the login throttle while its password is checked: the default 10 would refuse the rest.
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '1000',
       WORKERS: String(options.workers ?? 1),
       ...(options.store === 'redis' ? { REDIS_URL: options.redisUrl } : {}),
     },
