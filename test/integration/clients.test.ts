@@ -48,6 +48,24 @@ describe('static clients from CLIENTS_FILE', () => {
   });
 });
 
+describe('the example configuration files (config/*.example.json)', () => {
+  it('start a server as they are, and their machine client gets a token and introspects', async () => {
+    const examples = await startTestGatehouse({
+      SEED_DEMO: 'false', CLIENTS_FILE: 'config/clients.example.json', RESOURCES_FILE: 'config/resources.example.json',
+    });
+    try {
+      const auth = { authorization: `Basic ${Buffer.from('orders-api:replace-with-the-output-of-openssl-rand-base64url-32').toString('base64')}` };
+      const token = await fetch(`${examples.issuer}/oauth/token`, { method: 'POST', headers: auth, body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+      const { access_token: accessToken } = await token.json() as { access_token: string };
+      expect(token.status).toBe(200);
+      const introspection = await fetch(`${examples.issuer}/oauth/introspect`, { method: 'POST', headers: auth, body: new URLSearchParams({ token: accessToken }) });
+      expect(await introspection.json()).toMatchObject({ active: true, client_id: 'orders-api' });
+    } finally {
+      await examples.close();
+    }
+  });
+});
+
 describe('dynamic client registration (RFC 7591), open in development', () => {
   it('lets a library register its own client and sign a user in with it', async () => {
     const registered = await client.dynamicClientRegistration(new URL(server.issuer), {
