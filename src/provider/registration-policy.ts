@@ -10,7 +10,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /**
  * What we accept from dynamic registration and its management (RFC 7591 §2, RFC 7592 §2.2), beyond
  * oidc-provider's own schema checks: redirect URIs use https, or http on a loopback address
- * (native apps, RFC 8252 §7.3), never a fragment (RFC 6749 §3.1.2); only our grant types.
+ * (native apps, RFC 8252 §7.3), never a fragment (RFC 6749 §3.1.2), nor in the back-channel
+ * logout URI; only our grant types.
  * Token endpoint auth methods are limited for every client by `clientAuthMethods`.
  */
 export function checkRegistrationPolicy(metadata: Record<string, unknown>): void {
@@ -23,6 +24,11 @@ export function checkRegistrationPolicy(metadata: Record<string, unknown>): void
       // oidc-provider answers invalid_redirect_uri (RFC 7591 §3.2.2) for descriptions starting with redirect_uris.
       if (problem) throw new errors.InvalidClientMetadata(`${property} ${problem}`);
     }
+  }
+  // OpenID Connect Back-Channel Logout §2.2: the logout URI MUST NOT include a fragment.
+  const backchannelLogoutUri = metadata['backchannel_logout_uri'];
+  if (typeof backchannelLogoutUri === 'string' && backchannelLogoutUri.includes('#')) {
+    throw new errors.InvalidClientMetadata('backchannel_logout_uri must not contain a fragment');
   }
   const grantTypes = metadata['grant_types'];
   if (grantTypes !== undefined) {

@@ -4,7 +4,7 @@ import { startTestGatehouse } from '../helpers/start-gatehouse.js';
 import { describeWithRedis, useRedis } from '../helpers/test-stores.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
-const { server } = useGatehouse({ env: { REGISTRATION_RATE_LIMIT: '12' } });
+const { server } = useGatehouse({ env: { REGISTRATION_RATE_LIMIT: '50' } });
 
 const register = (body: Record<string, unknown>, target = server) => fetch(`${target.issuer}/oauth/register`, {
   method: 'POST',
@@ -25,6 +25,12 @@ describe('dynamic client registration metadata (RFC 7591 §2)', () => {
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_redirect_uri', error_description: expect.stringMatching(/^redirect_uris must/) });
     }
+  });
+
+  it('refuses a backchannel_logout_uri with a fragment (Back-Channel Logout §2.2)', async () => {
+    const response = await register({ redirect_uris: ['https://app.example.com/cb'], backchannel_logout_uri: 'https://app.example.com/logout#frag' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: 'backchannel_logout_uri must not contain a fragment' });
   });
 
   it('refuses grant types we do not support (implicit, password, JWT bearer)', async () => {
