@@ -1,7 +1,8 @@
 import type Provider from 'oidc-provider';
 import { ConfigError } from '../config/config-error.js';
 import { KeyDecryptionError, type KeySealer } from '../keys/key-encryption.js';
-import { publishedKeys } from '../keys/key-set.js';
+import { updateKeySet } from '../keys/key-rotation.js';
+import { publishedKeys, type KeySetRecord } from '../keys/key-set.js';
 import { createKeySetOpener } from '../keys/open-key-set.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { Logger } from '../observability/logger.js';
@@ -50,10 +51,30 @@ export async function startProviderRefresher(deps: ProviderRefresherDeps): Promi
   let host: ProviderHost | undefined;
   let published: readonly { kid: string; alg: string }[] = [];
   let failing = false;
+  let lastRecord: KeySetRecord | undefined;
+
+  /**
+   * The store lost its key set (Redis emptied: no persistence, a flush, failover to an empty
+   * replica). Left so, the next instance to start would seed it from its own configuration
+   * (SIGNING_KEYS, or development keys), which may hold keys retired since, even as compromised,
+   * and every instance would switch to them. Writing back the set last read here, only while the
+   * store is still empty (compare-and-set), keeps the keys that were in use.
+   */
+  const restore = async (last: KeySetRecord): Promise<KeySetRecord | undefined> => {
+    let restored = false;
+    const record = await updateKeySet(deps.store.keySet, async (current) => {
+      restored = current === undefined;
+      return restored ? { keys: last.keys } : undefined;
+    });
+    if (restored) deps.logger.warn({ kids: last.keys.map((key) => key.kid) }, 'the store had lost its signing key set (emptied?): restored the one this instance last read');
+    return record;
+  };
 
   const load = async () => {
-    const [record, stored] = await Promise.all([deps.store.keySet.read(), deps.store.resourceServers.list()]);
+    const [read, stored] = await Promise.all([deps.store.keySet.read(), deps.store.resourceServers.list()]);
+    const record = read ?? (lastRecord && await restore(lastRecord));
     if (!record) throw new Error('the store holds no signing keys');
+    lastRecord = record;
     const keys = publishedKeys(record, Math.floor(now() / 1000));
     const servers = mergeResourceServers(deps.staticResourceServers, stored);
     const next = JSON.stringify([keys.map((key) => key.kid), servers]);

@@ -63,6 +63,21 @@ describe('the provider refresher', () => {
     refresher.stop();
   });
 
+  it('writes the key set it last read back into a store that lost it, rather than leave it to be seeded anew', async () => {
+    const { store, sealer, built, refresher } = await setup();
+    await updateKeySet(store.keySet, async (current) => (await rotateKeySet(current, { now: T0, activateIn: 0, algorithms: ['ES256', 'RS256'], sealer, maxTokenLifetime: 3600 })).draft);
+    await refresher.refresh();
+    const inUse = (await store.keySet.read())!.keys.map((key) => key.kid);
+
+    const emptied = createMemoryStore();
+    store.keySet.read = () => emptied.keySet.read();
+    store.keySet.write = (next, expected) => emptied.keySet.write(next, expected);
+    await refresher.refresh();
+    expect((await emptied.keySet.read())?.keys.map((key) => key.kid)).toEqual(inUse);
+    expect(built).toHaveLength(2);
+    refresher.stop();
+  });
+
   it('keeps serving with the current provider while the store is unreachable', async () => {
     const { store, built, refresher } = await setup();
     const current = refresher.host.current();
