@@ -1,6 +1,7 @@
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { grantTypeLabel } from './grant-type-label.js';
 import { requestLog } from './request-observer.js';
 
 /** Every `*.error` event oidc-provider 9 emits: a request refused with an OAuth error (client-caused). */
@@ -15,7 +16,6 @@ export const PROVIDER_ERROR_EVENTS = [
 
 /** Token models whose `.saved` (stored, opaque) or `.issued` (not stored, JWT) events count as issuance. */
 const TOKEN_KINDS = ['access_token', 'client_credentials', 'refresh_token'] as const;
-const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:openid:params:grant-type:ciba']);
 
 interface OAuthErrorLike {
   error?: string;
@@ -111,6 +111,6 @@ function providerContext(): KoaContextWithOIDC | undefined {
 
 /** `gty` accumulates ("authorization_code refresh_token"); the last one issued this token. */
 function lastGrantType(gty: string | undefined): string {
-  const last = gty?.split(' ').at(-1);
-  return last && GRANT_TYPES.has(last) ? last : 'other';
+  return grantTypeLabel(gty?.split(' ').at(-1)) ?? 'other';
 }
+

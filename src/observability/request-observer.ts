@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { createAccessLine, type PlainRequestId } from './flat-log-line.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { grantTypeLabel } from './grant-type-label.js';
 import { routeName } from './route-name.js';
 
 // An upstream id is reused only if it cannot smuggle anything into logs or headers.
@@ -45,11 +46,11 @@ export function createRequestObserver(deps: { logger: Logger; metrics?: Metrics 
       deps.metrics?.observeRequest(deps.server, ctx.method, route, ctx.status, seconds);
       // The client and grant type make this line the record of a token request too.
       const oidc = (ctx as { oidc?: { client?: { clientId?: string }; params?: Record<string, unknown> } }).oidc;
-      const grantType = oidc?.params?.['grant_type'];
+      const grantType = grantTypeLabel(oidc?.params?.['grant_type']);
       accessLine({
         reqId: requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e4) / 10,
         client: oidc?.client?.clientId || undefined,
-        grantType: typeof grantType === 'string' ? grantType : undefined,
+        grantType,
       });
     }
   };

@@ -58,6 +58,21 @@ describe('request ids', () => {
   });
 });
 
+describe('access-log lines', () => {
+  it('name a grant type only if it is one we know: whatever a client sends stays out of the line', async () => {
+    const response = await fetch(`${server.issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'x'.repeat(50_000) }),
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    const id = response.headers.get('x-request-id')!;
+    const line = server.logs.find((candidate) => candidate.includes(id) && candidate.includes('"msg":"request"'))!;
+    expect(line.length).toBeLessThan(500);
+    expect(JSON.parse(line)).toMatchObject({ route: 'token', grant_type: 'other' });
+  });
+});
+
 describe('metrics at /metrics', () => {
   it('counts client_credentials tokens by grant type and format (opaque, and JWT for the API resource)', async () => {
     const before = await metricsText();

@@ -1,0 +1,10 @@
+const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:openid:params:grant-type:ciba']);
+
+/**
+ * A grant type for a log line or a metric label: one we know, else "other". What a client sends
+ * as grant_type can be anything, as long as the body (56 KiB), and is sent before it is checked.
+ */
+export function grantTypeLabel(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  return GRANT_TYPES.has(value) ? value : 'other';
+}
