@@ -24,7 +24,7 @@ import { rejectCrossSitePosts } from './security/cross-site-posts.js';
 import { createSecurityHeaders } from './security/headers.js';
 import { createHostGuard } from './security/host-guard.js';
 import type { LoginThrottle } from './security/login-throttle.js';
-import { createRegistrationRateLimit } from './security/registration-rate-limit.js';
+import { createAddressRateLimit } from './security/address-rate-limit.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -38,7 +38,8 @@ export interface AppDeps {
   resourceServers: ResourceServerRegistry;
   cookieKeys: string[];
   loginThrottle: LoginThrottle;
-  registrationLimiter: RateLimiterAbstract;
+  /** Per client address: dynamic registration (it stores clients), and device code entry (RFC 8628 §5.1: codes can be guessed). */
+  rateLimiters: { registration: RateLimiterAbstract; deviceCodeEntry: RateLimiterAbstract };
   views: Views;
   logger: Logger;
   metrics?: Metrics | undefined;
@@ -105,7 +106,18 @@ export function createApp(deps: AppDeps): Koa {
   app.use(rejectCrossSitePosts(isOurForm));
   app.use(onlyUnder(interactionPrefix, interactions.routes(), allowedMethodsAsErrors(interactions.allowedMethods())));
   app.use(onlyUnder(accountSecurityPrefix, accountSecurity.routes(), allowedMethodsAsErrors(accountSecurity.allowedMethods())));
-  app.use(createRegistrationRateLimit({ limiter: deps.registrationLimiter, isRegistration: providerRouteTest(ROUTES.registration, { basePath, below: 'also' }), logger: deps.logger }));
+  const isRegistration = providerRouteTest(ROUTES.registration, { basePath, below: 'also' });
+  app.use(createAddressRateLimit({
+    limiter: deps.rateLimiters.registration, applies: (ctx) => isRegistration(ctx.path), logger: deps.logger, event: 'registration.throttled',
+    tooMany: (seconds) => `Too many registration requests from this address. Retry in ${seconds} s.`,
+  }));
+  // Every code typed in (and every confirmation) counts, so user codes cannot be guessed at speed.
+  const isCodeEntry = providerRouteTest(ROUTES.code_verification, { basePath });
+  app.use(createAddressRateLimit({
+    limiter: deps.rateLimiters.deviceCodeEntry, applies: (ctx) => ctx.method === 'POST' && isCodeEntry(ctx.path), logger: deps.logger,
+    event: 'device_code_entry.throttled',
+    tooMany: (seconds) => `Too many device codes were entered from this address. Try again in ${Math.ceil(seconds / 60)} minutes.`,
+  }));
   // No body parser may run before the provider.
   app.use(deps.provider.middleware());
   return app;

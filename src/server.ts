@@ -20,6 +20,7 @@ import { createRequestObserver } from './observability/request-observer.js';
 import { auditProviderEvents } from './provider/audit-events.js';
 import { deliverBackchannelLogoutsInBackground, type BackchannelDelivery } from './provider/backchannel-logout.js';
 import { createProvider } from './provider/create-provider.js';
+import { DEVICE_CODE_ENTRY_LIMIT } from './provider/device-flow.js';
 import { startProviderRefresher, type ProviderRefresher } from './provider/provider-refresher.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
 import { ASSETS_PATH, ROUTES } from './provider/routes.js';
@@ -27,7 +28,7 @@ import { createApiApp } from './resource-server/create-api-app.js';
 import { startApiThread, type ApiThread } from './resource-server/start-api-thread.js';
 import { createLoginThrottle } from './security/login-throttle.js';
 import { productionProblems } from './security/production-guard.js';
-import { createRegistrationLimiter } from './security/registration-rate-limit.js';
+import { createAddressLimiter } from './security/address-rate-limit.js';
 import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
 
@@ -132,13 +133,15 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       },
     });
 
+    // Rate-limit counters in the store's Redis when there is one: every instance counts each address.
+    const sharedCounters = store.redis && config.redis ? { client: store.redis, keyPrefix: config.redis.keyPrefix } : undefined;
     const app = createApp({
       issuer: config.issuer, trustProxy: config.trustProxy, provider: refresher.host, store, accounts, secondFactor, resourceServers,
       cookieKeys: secrets.cookieKeys, views, logger, metrics,
-      registrationLimiter: createRegistrationLimiter(
-        { points: config.registrationRateLimit, durationSeconds: 3600 },
-        store.redis && config.redis ? { client: store.redis, keyPrefix: config.redis.keyPrefix } : undefined,
-      ),
+      rateLimiters: {
+        registration: createAddressLimiter('registration', { points: config.registrationRateLimit, durationSeconds: 3600 }, sharedCounters),
+        deviceCodeEntry: createAddressLimiter('device-code-entry', DEVICE_CODE_ENTRY_LIMIT, sharedCounters),
+      },
       loginThrottle: createLoginThrottle({ redis: store.redis, keyPrefix: config.redis?.keyPrefix, ...config.loginThrottle }),
       signingKeys: refresher.publishedKeys,
       draining: () => draining,

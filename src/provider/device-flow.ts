@@ -3,6 +3,7 @@ import type { Client, ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { Views } from '../http/views.js';
 import { setPageHeaders } from '../security/headers.js';
 import type { ReplayCache } from '../store/replay-cache.js';
+import type { AddressLimit } from '../security/address-rate-limit.js';
 import { providerRouteTest, ROUTES } from './routes.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -56,6 +57,13 @@ export function deviceFlowFeature(views: Views) {
     },
   };
 }
+
+/**
+ * Codes typed in at /oauth/device (and confirmations) per client address. A user code is 8 of
+ * 20 letters (about 35 bits) and lives 10 minutes; unthrottled, one address tried 24,000 a
+ * minute. RFC 8628 §5.1 asks for such a limit. A person connecting a few devices stays far below.
+ */
+export const DEVICE_CODE_ENTRY_LIMIT: AddressLimit = { points: 30, durationSeconds: 600 };
 
 /**
  * oidc-provider (9.13) answers a code entry POST, or a return from sign-in (/oauth/device/:uid),

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
 import { postForm } from '../helpers/requests.js';
+import { startTestGatehouse } from '../helpers/start-gatehouse.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const DEMO_DEVICE = 'demo-device';
@@ -124,5 +125,30 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
     const metadata = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
     expect(metadata['device_authorization_endpoint']).toBe(`${server.issuer}/oauth/device/auth`);
     expect(metadata['grant_types_supported']).toContain('urn:ietf:params:oauth:grant-type:device_code');
+  });
+});
+
+describe('device code entry is limited per address (RFC 8628 §5.1)', () => {
+  it('past 30 codes in 10 minutes from one address, 429 with Retry-After and a page saying so; other pages still answer', async () => {
+    const limited = await startTestGatehouse();
+    try {
+      const browser = new Browser();
+      const entry = await browser.open(`${limited.issuer}/oauth/device`);
+      const guess = () => browser.request(new URL(`${limited.issuer}/oauth/device`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: new URLSearchParams({ ...findForm(entry.html, '/oauth/device').hidden, user_code: 'BCDF-GHJK' }),
+      });
+      // A wrong code gets the entry page again, saying so; the 31st is not even checked.
+      for (let i = 0; i < 30; i++) expect((await guess()).status).not.toBe(429);
+      const refused = await guess();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(500);
+      expect(refused.headers.get('content-type')).toContain('text/html');
+      expect(await refused.text()).toContain('Too many device codes were entered from this address');
+      expect((await browser.open(`${limited.issuer}/oauth/device`)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -45,8 +45,8 @@ describeWithRedis('the Redis key layout after real flows', 'redis-server-binary'
     { pattern: /^layout:replay:\{[^}]+\}$/, type: 'string', expires: true },
     // The signing key set: one record, rewritten by rotation; retired keys are pruned from it.
     { pattern: /^layout:\{key-set\}$/, type: 'hash', expires: false },
-    // Registration throttling counters (rate-limiter-flexible), one per client address and window.
-    { pattern: /^layout:rate-limit:registration:.+$/, type: 'string', expires: true },
+    // Registration and device code entry throttling counters (rate-limiter-flexible), one per client address and window.
+    { pattern: /^layout:rate-limit:(registration|device-code-entry):.+$/, type: 'string', expires: true },
     // Login throttle counters: every sign-in is counted before its password is checked.
     { pattern: /^layout:login-fail:(account:[A-Za-z0-9_-]{43}|address:.+)$/, type: 'string', expires: true },
     { pattern: /^layout:[A-Za-z]+:\{[^}]+\}$/, type: 'hash', expires: true },
