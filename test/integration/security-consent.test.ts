@@ -19,7 +19,7 @@ describe('consent', () => {
     const { consent } = await consentPageFor({ scope: 'openid email offline_access api:read', prompt: 'consent', resource: server.apiUrl });
     expect(consent.html).toContain('Gatehouse Demo (confidential)');
     expect(consent.html).toContain('See your email address and whether it is verified');
-    expect(consent.html).toContain('Stay connected when you are not using it');
+    expect(consent.html).toContain('Stay connected while you are away, even after you sign out, until the application ends it');
     expect(consent.html).toContain('Read your data in the Gatehouse demo API');
     expect(consent.html).toContain(server.apiUrl);
     expect(consent.html).toMatch(/value="deny"/);
@@ -31,6 +31,18 @@ describe('consent', () => {
     expect(result.callback.searchParams.get('code')).toBeNull();
     expect(result.callback.searchParams.get('state')).toBe(result.state);
     expect(result.callback.searchParams.get('iss')).toBe(server.issuer);
+  });
+
+  it('offline access outlives signing out, as the consent page says', async () => {
+    const browser = new Browser();
+    const { tokens } = await signIn(clients.confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    const logoutUrl = new URL(`${server.issuer}/oauth/logout`);
+    logoutUrl.searchParams.set('id_token_hint', tokens.id_token!);
+    const logout = await browser.open(logoutUrl);
+    await browser.submit(logout, '/oauth/logout/confirm', { logout: 'yes' });
+    const auth = { authorization: basicAuth(DEMO_CONFIDENTIAL.id, DEMO_CONFIDENTIAL.secret) };
+    const refreshed = await postForm(`${server.issuer}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, auth);
+    expect(refreshed.status).toBe(200);
   });
 
   it('a granted consent can be revoked: revoking the refresh token revokes the grant, its tokens, and consent is asked again', async () => {

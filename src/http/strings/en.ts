@@ -36,14 +36,14 @@ export const en = {
     policy: 'Privacy policy',
     terms: 'Terms of service',
     logoAlt: 'Logo of {client}',
-    fine: 'Allowing shares only what is listed here. You can take it back later by revoking {client}’s access.',
+    fine: 'Allowing shares only what is listed here, and only with {client}.',
   },
   /** The OIDC scopes in plain words; resource servers describe their own scopes in configuration. */
   scopes: {
     openid: 'Know who you are when you sign in',
     profile: 'See your name and username',
     email: 'See your email address and whether it is verified',
-    offline_access: 'Stay connected when you are not using it, until you sign out or revoke access',
+    offline_access: 'Stay connected while you are away, even after you sign out, until the application ends it',
     unknown: 'Use the “{scope}” permission',
   },
   logout: {
