@@ -55,13 +55,20 @@ export function resourceIndicatorsFeature(registry: ResourceServerRegistry) {
     },
     /**
      * A client that asks for a resource's scopes without naming the resource gets that resource,
-     * when exactly one registered resource server defines any of them.
+     * when exactly one registered resource server defines any of them. Scopes of several resource
+     * servers, or several resources granted or asked for at the token endpoint, are refused with
+     * invalid_target: an access token is for one API (RFC 8707 §2), and without an audience it
+     * would carry every API's scopes to whichever API it is shown to.
      */
     async defaultResource(ctx: KoaContextWithOIDC, _client: Client, oneOf?: readonly string[]): Promise<string | readonly string[] | undefined> {
-      if (oneOf) return oneOf.length === 1 ? oneOf[0] : undefined;
+      // Several: oidc-provider refuses them (invalid_target) and asks for one.
+      if (oneOf) return oneOf.length === 1 ? oneOf[0] : oneOf.length > 1 ? oneOf : undefined;
       const requested = new Set(String(ctx.oidc.params?.['scope'] ?? '').split(' ').filter(Boolean));
       const matches = registry.all().filter((server) => Object.keys(server.scopes).some((scope) => requested.has(scope)));
-      return matches.length === 1 ? matches[0]!.audience : undefined;
+      if (matches.length > 1) {
+        throw new errors.InvalidTarget(`the requested scopes belong to several resource servers (${matches.map((server) => server.audience).join(', ')}): name the one this token is for with resource`);
+      }
+      return matches[0]?.audience;
     },
     // At the token endpoint, a code granted for a resource yields a token for it without repeating `resource`.
     async useGrantedResource() {

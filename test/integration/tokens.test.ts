@@ -1,7 +1,14 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
-import { DEMO_CONFIDENTIAL, DEMO_PUBLIC, signIn } from '../helpers/oauth.js';
+import { Browser } from '../helpers/browser.js';
+import { authorize, DEMO_CONFIDENTIAL, DEMO_PUBLIC, signIn } from '../helpers/oauth.js';
+import { registerClient } from '../helpers/register-client.js';
+import { basicAuth } from '../helpers/requests.js';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const { server, clients } = useGatehouse({ clients: { confidential: DEMO_CONFIDENTIAL, public: DEMO_PUBLIC } });
@@ -135,5 +142,49 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
     const { tokens } = await signIn(clients.public, { redirectUri: DEMO_PUBLIC.redirectUri, scope: 'openid' });
     const response = await client.tokenIntrospection(clients.confidential, tokens.access_token);
     expect(response.active).toBe(false);
+  });
+});
+
+describe('a token is for one API (RFC 8707), with two resource servers', () => {
+  const BILLING = 'https://billing.example.com';
+  let twoApis: TestGatehouse;
+  let dir: string;
+  let config: client.Configuration;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-resources-'));
+    await writeFile(join(dir, 'resources.json'), JSON.stringify([
+      { audience: BILLING, scopes: { 'billing:read': 'Read your invoices' }, accessTokenFormat: 'opaque', accessTokenTTL: 900 },
+    ]));
+    twoApis = await startTestGatehouse({ RESOURCES_FILE: join(dir, 'resources.json') });
+    config = await registerClient(twoApis.issuer, {
+      redirect_uris: ['http://127.0.0.1:8085/cb'], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scope: 'openid offline_access api:read billing:read',
+    });
+  });
+  afterAll(async () => {
+    await twoApis.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('client_credentials with scopes of both and no resource is refused; with one API\'s scopes it is for that API', async () => {
+    await expect(client.clientCredentialsGrant(config, { scope: 'api:read billing:read' })).rejects.toMatchObject({ error: 'invalid_target' });
+    const billing = await client.clientCredentialsGrant(config, { scope: 'billing:read' });
+    const introspected = await client.tokenIntrospection(config, billing.access_token);
+    expect(introspected).toMatchObject({ active: true, aud: BILLING, scope: 'billing:read' });
+  });
+
+  it('an authorization request with scopes of both and no resource is refused', async () => {
+    const result = await authorize(config, new Browser(), { redirectUri: 'http://127.0.0.1:8085/cb', scope: 'openid api:read billing:read' });
+    expect(result.callback.searchParams.get('error')).toBe('invalid_target');
+  });
+
+  it('a token request naming two resources is refused: a token is for one of them', async () => {
+    const { tokens } = await signIn(config, { redirectUri: 'http://127.0.0.1:8085/cb', scope: 'openid offline_access billing:read', resource: BILLING, extra: { prompt: 'consent' } });
+    const both = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+    both.append('resource', BILLING);
+    both.append('resource', twoApis.apiUrl);
+    const { client_id: id, client_secret: secret } = config.clientMetadata() as { client_id: string; client_secret: string };
+    const refused = await fetch(`${twoApis.issuer}/oauth/token`, { method: 'POST', headers: { authorization: basicAuth(id, secret) }, body: both });
+    expect([refused.status, (await refused.json() as { error: string }).error]).toEqual([400, 'invalid_target']);
   });
 });
