@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { onShutdownSignal } from './cluster/shutdown-signals.js';
-import { loadOrExit } from './config/load-or-exit.js';
+import { exitFailedStart, loadOrExit } from './config/load-or-exit.js';
 import { createHttpServer, drainAll, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
 import { logCrashes } from './observability/crash-log.js';
@@ -36,9 +36,7 @@ try {
     metricsUrl = await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, servers);
   }
 } catch (error) {
-  // A port in use: one log line that says so, not an unhandled rejection and Node's stack trace.
-  logger.fatal({ err: error }, 'failed to start');
-  process.exit(1);
+  exitFailedStart(logger, error);
 }
 logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsUrl && `${metricsUrl}/metrics` }, `protected API is up on ${config.host}:${config.port}`);
 

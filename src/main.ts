@@ -2,8 +2,7 @@ import cluster from 'node:cluster';
 import { createWorkerMetricsSource } from './cluster/cluster-metrics.js';
 import { READY_MESSAGE, runPrimary } from './cluster/run-primary.js';
 import { onShutdownSignal } from './cluster/shutdown-signals.js';
-import { ConfigError } from './config/config-error.js';
-import { loadOrExit } from './config/load-or-exit.js';
+import { exitFailedStart, loadOrExit } from './config/load-or-exit.js';
 import { loadConfig, type Config } from './config/load-config.js';
 import { logCrashes } from './observability/crash-log.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -17,7 +16,7 @@ const config = loadOrExit(loadConfig);
 const logger = createLogger({ level: config.logLevel });
 logCrashes(logger);
 if (config.workers > 1 && cluster.isPrimary) {
-  await runPrimary(config, logger).catch((error: unknown) => fail(logger, error));
+  await runPrimary(config, logger).catch((error: unknown) => exitFailedStart(logger, error));
 } else {
   await serve(config, cluster.isWorker ? logger.child({ worker: cluster.worker!.id }) : logger);
 }
@@ -41,18 +40,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   try {
     running = await startGatehouse(config, logger, options);
   } catch (error) {
-    fail(logger, error);
+    exitFailedStart(logger, error);
   }
   onShutdownSignal(logger, () => running.close(config.shutdownGraceMs));
   if (cluster.isWorker) process.send!(READY_MESSAGE);
   else logger.info({ issuer: config.issuer, listening: running.url, api: running.apiUrl, metrics: running.metricsUrl }, `Gatehouse is up: ${config.issuer}/.well-known/openid-configuration`);
-}
-
-function fail(logger: Logger, error: unknown): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  logger.fatal({ err: error }, 'failed to start');
-  process.exit(1);
 }

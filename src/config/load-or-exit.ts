@@ -1,3 +1,4 @@
+import type { Logger } from '../observability/logger.js';
 import { ConfigError } from './config-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -10,10 +11,23 @@ export function loadOrExit<T>(load: (env: Env) => T, env: Env = process.env): T 
   try {
     return load(env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) exitWithProblems(error);
     throw error;
   }
+}
+
+/**
+ * For entry points whose start failed once the logger exists: a configuration problem found then
+ * (keys, files) on stderr as loadOrExit writes it, anything else (a port in use) as one fatal log
+ * line, not an unhandled rejection and Node's stack trace. Exit code 1 either way.
+ */
+export function exitFailedStart(logger: Logger, error: unknown): never {
+  if (error instanceof ConfigError) exitWithProblems(error);
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+}
+
+function exitWithProblems(error: ConfigError): never {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { onShutdownSignal } from '../cluster/shutdown-signals.js';
-import { loadOrExit } from '../config/load-or-exit.js';
+import { exitFailedStart, loadOrExit } from '../config/load-or-exit.js';
 import { createHttpServer, drainAll, listen } from '../http/http-server.js';
 import { logCrashes } from '../observability/crash-log.js';
 import { createLogger } from '../observability/logger.js';
@@ -19,9 +19,7 @@ let url: string;
 try {
   url = await listen(createHttpServer(createDemoApp({ config, relyingParty, logger }).callback()), config.host, config.port, servers);
 } catch (error) {
-  // A port in use: one log line that says so, not an unhandled rejection and Node's stack trace.
-  logger.fatal({ err: error }, 'failed to start');
-  process.exit(1);
+  exitFailedStart(logger, error);
 }
 const { port } = new URL(url);
 // Named as localhost whatever it binds: the redirect URI (and the demo's cookie) are on localhost.
