@@ -168,10 +168,7 @@ export class MemoryModelTable {
 
   /** Drops expired records, in one piece (a full table needs the room now). */
   sweep(): void {
-    const now = this.#now();
-    for (const [key, entry] of this.#entries) {
-      if (isExpired(entry, now)) this.#delete(key);
-    }
+    this.#dropExpired(this.#entries.entries(), this.#now(), Infinity);
   }
 
   /**
@@ -187,16 +184,20 @@ export class MemoryModelTable {
   async #sweepSlices(): Promise<void> {
     // A Map's iterator survives deletes and inserts between slices (records added meanwhile are visited too).
     const entries = this.#entries.entries();
-    for (;;) {
-      const now = this.#now();
-      for (let seen = 0; seen < SWEEP_SLICE; seen++) {
-        const next = entries.next();
-        if (next.done) return;
-        const [key, entry] = next.value;
-        if (isExpired(entry, now)) this.#delete(key);
-      }
+    while (this.#dropExpired(entries, this.#now(), SWEEP_SLICE)) {
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Deletes the expired among the next `count` records of `entries`; false once none are left. */
+  #dropExpired(entries: MapIterator<[string, Entry]>, now: number, count: number): boolean {
+    for (let seen = 0; seen < count; seen++) {
+      const next = entries.next();
+      if (next.done) return false;
+      const [key, entry] = next.value;
+      if (isExpired(entry, now)) this.#delete(key);
+    }
+    return true;
   }
 
   /**
