@@ -66,25 +66,26 @@ export function createLoginThrottle(deps: LoginThrottleDeps): LoginThrottle {
   const accountKey = (attempt: LoginAttempt) => createHash('sha256').update(normalizeUsername(attempt.username)).digest('base64url');
 
   // Over the limit, consume rejects with the counter (a RateLimiterRes), not an Error.
-  const consume = (limiter: RateLimiterAbstract, key: string) => limiter.consume(key).catch((reason: unknown) => {
+  const consume = (counters: RateLimiterAbstract, key: string) => counters.consume(key).catch((reason: unknown) => {
     if (reason instanceof RateLimiterRes) return reason;
     throw reason;
   });
-  const overBy = (counter: RateLimiterRes, limit: number) => (counter.consumedPoints > limit ? Math.max(1, counter.msBeforeNext) : 0);
 
   return {
     async admit(attempt) {
       const key = accountKey(attempt);
       const [account, address] = await guard(Promise.all([consume(byAccount, key), consume(byAddress, attempt.ip)]));
-      const waitMs = Math.max(overBy(account, deps.accountFailures), overBy(address, deps.addressFailures));
-      if (waitMs > 0) {
+      const accountOver = account.consumedPoints > deps.accountFailures;
+      const addressOver = address.consumedPoints > deps.addressFailures;
+      if (accountOver || addressOver) {
         // Not checked, so not counted where it was still within a limit: waiting on the address's
         // limit must not use up the account's tries. (A counter past its limit stays so until its window ends.)
         await guard(Promise.all([
-          account.consumedPoints <= deps.accountFailures ? byAccount.reward(key, 1) : undefined,
-          address.consumedPoints <= deps.addressFailures ? byAddress.reward(attempt.ip, 1) : undefined,
+          accountOver ? undefined : byAccount.reward(key, 1),
+          addressOver ? undefined : byAddress.reward(attempt.ip, 1),
         ]));
-        return { retryAfterSeconds: Math.ceil(waitMs / 1000), lastTry: [] };
+        const waitMs = Math.max(accountOver ? account.msBeforeNext : 0, addressOver ? address.msBeforeNext : 0);
+        return { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), lastTry: [] };
       }
       const lastTry: ThrottleScope[] = [];
       if (account.consumedPoints === deps.accountFailures) lastTry.push('account');
