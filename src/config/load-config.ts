@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
+import { areCookieKeys } from '../security/cookie-signer.js';
 import { ConfigError } from './config-error.js';
 import { checkDistinctPorts, parseBoolean, parseHttpUrl, parseIdentifierUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
 import { parseRedisConfig, type RedisConfig } from './redis-config.js';
@@ -129,7 +130,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const cookieKeysRaw = read('COOKIE_KEYS');
   const cookieKeys = cookieKeysRaw?.split(',').map((key) => key.trim()).filter(Boolean);
   // "," lists no key at all: refused here, or the cookie signer would fail at start.
-  if (cookieKeys && (cookieKeys.length === 0 || cookieKeys.some((key) => key.length < 32))) {
+  if (cookieKeys && !areCookieKeys(cookieKeys)) {
     problems.push('COOKIE_KEYS must be comma-separated random strings of at least 32 characters each');
   }
 

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
+import { areCookieKeys } from '../security/cookie-signer.js';
 import { parseEncryptionKeys } from './key-encryption.js';
 import { checkSigningKeys, generateSigningKeys, type PrivateJwks } from './signing-keys.js';
 
@@ -43,8 +44,7 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
   let cookieKeys = config.cookieKeys ? [...config.cookieKeys] : undefined;
   if (!cookieKeys) {
     cookieKeys = await readOrCreate(join(config.dataDir, 'cookie-keys.json'), async () => [randomBytes(32).toString('base64url')], (value) =>
-      (Array.isArray(value) && value.length > 0 && value.every((key) => typeof key === 'string' && key.length >= 32)
-        ? [] : ['must hold a JSON array of cookie keys (strings of at least 32 characters)']));
+      (areCookieKeys(value) ? [] : ['must hold a JSON array of cookie keys (strings of at least 32 characters)']));
     generated.push('cookie keys');
   }
 

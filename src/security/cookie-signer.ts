@@ -9,6 +9,14 @@ export interface CookieSigner {
 }
 
 /**
+ * Cookie keys as COOKIE_KEYS and the development file in DATA_DIR must give them: at least one,
+ * each a random string of at least 32 characters.
+ */
+export function areCookieKeys(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((key) => typeof key === 'string' && key.length >= 32);
+}
+
+/**
  * Cookie signatures exactly as Keygrip (Koa's default) makes them, so cookies signed before
  * still verify: HMAC-SHA1 of the cookie under the first key, base64url without padding; any of
  * the keys verifies (COOKIE_KEYS rotation).
