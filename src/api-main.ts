@@ -4,6 +4,7 @@ import { onShutdownSignal } from './cluster/shutdown-signals.js';
 import { exitFailedStart, loadOrExit } from './config/load-or-exit.js';
 import { createHttpServer, drainAll, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
+import { ASSETS_PATH } from './provider/routes.js';
 import { logCrashes } from './observability/crash-log.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -18,7 +19,7 @@ const config = loadOrExit(loadApiConfig);
 
 const logger = createLogger({ level: config.logLevel, service: 'gatehouse-api' });
 logCrashes(logger);
-const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.meta.url)), assetsPath: '', cache: true });
+const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.meta.url)), assetsPath: ASSETS_PATH, cache: true });
 // Its own metrics (request latency by route, process metrics): at /metrics, or on METRICS_PORT.
 const metrics = config.metrics.enabled ? createMetrics() : undefined;
 const metricsSource = metrics && registrySource(metrics.registry);

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AccountService } from './accounts/account-service.js';
@@ -17,7 +16,7 @@ import type { Metrics } from './observability/metrics.js';
 import { createRequestObserver } from './observability/request-observer.js';
 import type { ProviderHost } from './provider/provider-host.js';
 import type { ResourceServerRegistry } from './provider/resource-servers.js';
-import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, INTERACTION_PATH, providerRouteTest, ROUTES } from './provider/routes.js';
+import { ACCOUNT_SECURITY_PATH, INTERACTION_PATH, providerRouteTest, ROUTES } from './provider/routes.js';
 import { createCookieSigner } from './security/cookie-signer.js';
 import { createCsrfTokens } from './security/csrf.js';
 import { rejectCrossSitePosts } from './security/cross-site-posts.js';
@@ -49,8 +48,6 @@ export interface AppDeps {
   /** GET /metrics on this port (unset when it has its own port or is disabled). */
   metricsEndpoint?: Koa.Middleware | undefined;
 }
-
-export const ASSETS_DIR = fileURLToPath(new URL('../views/assets', import.meta.url));
 
 /** Wires the authorization server's middleware in order. No I/O happens here. */
 export function createApp(deps: AppDeps): Koa {
@@ -101,7 +98,8 @@ export function createApp(deps: AppDeps): Koa {
   app.use(onlyAt(HEALTH_PATHS, health.routes()));
   if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
   app.use(createHostGuard(app, deps.issuer));
-  app.use(createAssetsMiddleware({ assetsDir: ASSETS_DIR, mountPath: `${basePath}${ASSETS_PATH}`, files: ['gatehouse.css', 'gatehouse.svg'] }));
+  // Where the pages link them (the issuer's path and ASSETS_PATH, server.ts).
+  app.use(createAssetsMiddleware({ mountPath: deps.views.assetsPath }));
   app.use(authorizationServerMetadataAlias(basePath));
   app.use(rejectCrossSitePosts(isOurForm));
   app.use(onlyUnder(interactionPrefix, interactions.routes(), allowedMethodsAsErrors(interactions.allowedMethods())));

@@ -154,7 +154,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         host: config.api.host, port: config.api.port, issuer: config.issuer, audience: config.api.audience,
         jwksUri: apiJwksUri, trustProxy: config.trustProxy, logLevel: config.logLevel,
         metrics: config.metrics.enabled, redis: config.redis,
-        viewsDir: `${ROOT_DIR}views`, assetsPath: `${basePath}${ASSETS_PATH}`, cacheViews: config.env !== 'development',
+        viewsDir: `${ROOT_DIR}views`, assetsPath: ASSETS_PATH, cacheViews: config.env !== 'development',
       }, { logger, ...options.apiThread });
     }
     const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);

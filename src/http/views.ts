@@ -11,12 +11,15 @@ export interface Views {
    */
   render(name: string, locals: Record<string, unknown>): Promise<string>;
   readonly strings: PageStrings;
+  /** Where the pages link the stylesheet and logo: the app that renders them serves them there. */
+  readonly assetsPath: string;
 }
 
 export function createViews(deps: { viewsDir: string; assetsPath: string; cache: boolean; locale?: string }): Views {
   const strings = stringsFor(deps.locale);
   return {
     strings,
+    assetsPath: deps.assetsPath,
     render(name, locals) {
       const section = name.replace(/-([a-z])/g, (_, char: string) => char.toUpperCase()) as keyof PageStrings;
       return ejs.renderFile(join(deps.viewsDir, `${name}.ejs`), {

@@ -4,6 +4,7 @@ import { createHealthRouter, HEALTH_PATHS } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
 import { createMemoryReplayCache } from '../store/memory/memory-replay-cache.js';
 import type { ReplayCache } from '../store/replay-cache.js';
+import { createAssetsMiddleware } from '../http/assets.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import { sendJson } from '../http/json-body.js';
 import { notFound } from '../http/not-found.js';
@@ -98,6 +99,8 @@ export function createApiApp(deps: ApiAppDeps): Koa {
   app.use(notFound);
   app.use(onlyAt(HEALTH_PATHS, health.routes()));
   if (deps.metricsEndpoint) app.use(deps.metricsEndpoint);
+  // The stylesheet and logo its HTML error pages link, from this origin (the CSP allows no other).
+  app.use(createAssetsMiddleware({ mountPath: deps.views.assetsPath }));
   app.use(routes);
   return app;
 }

@@ -59,6 +59,19 @@ async function token(options: TokenOptions = {}): Promise<string> {
 const get = (path: string, authorization?: string) =>
   fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
 
+/** A browser's 404 page from the API at `apiBase`: its stylesheet and logo load from that same origin. */
+async function expectPageWithItsAssets(apiBase: string) {
+  const page = await fetch(`${apiBase}/nope`, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(404);
+  const links = [...(await page.text()).matchAll(/(?:href|src)="([^"]+\.(?:css|svg))"/g)].map((match) => match[1]!);
+  expect(new Set(links).size).toBe(2);
+  for (const link of new Set(links)) {
+    const asset = await fetch(new URL(link, apiBase));
+    expect({ link, status: asset.status }).toEqual({ link, status: 200 });
+    expect(asset.headers.get('content-type')).toMatch(link.endsWith('.css') ? /^text\/css/ : /^image\/svg\+xml/);
+  }
+}
+
 async function expectInvalidToken(response: Response) {
   expect(response.status).toBe(401);
   expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm=".*", error="invalid_token"/);
@@ -170,6 +183,10 @@ describe('the protected API routes', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
+  it('serves the stylesheet and logo its pages link, from its own origin (the CSP allows no other)', async () => {
+    await expectPageWithItsAssets(base);
+  });
+
   it('answers a method a route does not take with 405, naming the ones it takes in Allow', async () => {
     for (const [method, path, allow] of [['DELETE', '/protected', 'HEAD, GET'], ['POST', '/', 'HEAD, GET'], ['GET', '/protected/messages', 'POST']]) {
       const response = await fetch(`${base}${path!}`, { method });
@@ -267,6 +284,15 @@ describe('the protected API next to a running Gatehouse', () => {
       expect(withIdToken.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
       const withAccessToken = await fetch(`${gatehouse.apiUrl}/protected`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       expect(withAccessToken.status).toBe(200);
+    } finally {
+      await gatehouse.close();
+    }
+  });
+
+  it('shows a browser its pages with their stylesheet and logo', async () => {
+    const gatehouse = await startTestGatehouse();
+    try {
+      await expectPageWithItsAssets(gatehouse.apiUrl);
     } finally {
       await gatehouse.close();
     }
