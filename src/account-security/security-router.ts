@@ -12,6 +12,7 @@ import { admitSignIn, reportFailedSignIn, type LoginThrottle } from '../security
 import { setPageHeaders } from '../security/headers.js';
 import { createAccountSessions, type AccountSession } from './account-session.js';
 import { qrCodeDataUrl } from './qr-code.js';
+import { requestLog } from '../observability/request-observer.js';
 
 export interface AccountSecurityDeps {
   accounts: AccountService;
@@ -113,7 +114,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     if (!admission) return;
     const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
     if (!account) {
-      deps.logger.info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');
+      requestLog(ctx, deps.logger).info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');
       reportFailedSignIn(ctx, admission, deps.logger);
       ctx.status = 401;
       return renderSignIn(ctx, { error: SIGN_IN_FAILED, username });
@@ -130,7 +131,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
       if (!check.ok) return renderSignIn(ctx, { error: codeProblem(ctx, check), username, askCode: true });
     }
     sessions.start(ctx, account.id);
-    deps.logger.info({ event: 'account_security.sign_in.succeeded', accountId: account.id }, 'account page sign-in');
+    requestLog(ctx, deps.logger).info({ event: 'account_security.sign_in.succeeded', accountId: account.id }, 'account page sign-in');
     seeOther(ctx);
   });
 
@@ -178,7 +179,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
       ctx.status = 400;
       return renderEnrolment(ctx, session, secret, secondFactor.uriFor(account, secret), 'That code is not right. Check the time on your phone and try the newest code.');
     }
-    deps.logger.info({ event: 'account_security.second_factor.enrolled', accountId: account.id }, 'authenticator app enrolled');
+    requestLog(ctx, deps.logger).info({ event: 'account_security.second_factor.enrolled', accountId: account.id }, 'authenticator app enrolled');
     await render(ctx, 'account-recovery-codes', { recoveryCodes: enrolled.recoveryCodes });
   });
 
@@ -193,7 +194,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
       return renderOverview(ctx, session, account, '', codeProblem(ctx, check));
     }
     await secondFactor.reset(account.id);
-    deps.logger.info({ event: 'account_security.second_factor.removed', accountId: account.id }, 'authenticator app removed');
+    requestLog(ctx, deps.logger).info({ event: 'account_security.second_factor.removed', accountId: account.id }, 'authenticator app removed');
     await renderOverview(ctx, session, (await deps.accounts.findById(account.id))!, 'Two-step verification is off. Your recovery codes no longer work.');
   });
 

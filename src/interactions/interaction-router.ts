@@ -20,6 +20,7 @@ import { grantConsent } from './grant-consent.js';
 import { InteractionExpiredError, loadInteraction, type Interaction } from './load-interaction.js';
 import { describeScopes } from './scope-descriptions.js';
 import { addSecondFactorStep } from './second-factor-step.js';
+import { requestLog } from '../observability/request-observer.js';
 
 export interface InteractionRouterDeps {
   /** The current provider: it is rebuilt when signing keys or resource servers change. */
@@ -148,7 +149,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     if (!account) {
       deps.loginMetrics?.failed();
       // No username in the log: people type their password into that field.
-      deps.logger.info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
+      requestLog(ctx, deps.logger).info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
       const locked = reportFailedSignIn(ctx, admission, deps.logger);
       for (let i = 0; i < locked.length; i++) deps.loginMetrics?.lockedOut();
       ctx.status = 401;
@@ -156,7 +157,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     }
     await deps.throttle.succeeded(attempt);
     deps.loginMetrics?.succeeded();
-    deps.logger.info({ event: 'login.succeeded', accountId: account.id, ip: ctx.ip }, 'login succeeded');
+    requestLog(ctx, deps.logger).info({ event: 'login.succeeded', accountId: account.id, ip: ctx.ip }, 'login succeeded');
     await secondFactorStep.passwordAccepted(ctx, interaction, account);
   });
 
@@ -166,11 +167,11 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const decision = (ctx.request.body as Record<string, unknown>)['decision'];
     const audit = { clientId: String(interaction.params['client_id']), accountId: interaction.session?.accountId };
     if (decision !== 'allow') {
-      deps.logger.info({ event: 'consent.denied', ...audit }, 'consent denied');
+      requestLog(ctx, deps.logger).info({ event: 'consent.denied', ...audit }, 'consent denied');
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
     const grantId = await grantConsent(provider(), interaction);
-    deps.logger.info({ event: 'consent.granted', ...audit, grantId }, 'consent granted');
+    requestLog(ctx, deps.logger).info({ event: 'consent.granted', ...audit, grantId }, 'consent granted');
     await finish(ctx, { consent: { grantId } }, true);
   });
 

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import { ACR_PASSWORD, ACR_SECOND_FACTOR } from '../provider/acr.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { loadInteraction, type Interaction } from './load-interaction.js';
+import { requestLog } from '../observability/request-observer.js';
 
 /** Remembers, for one interaction, whose password was right; signed with the cookie keys. */
 const PENDING_COOKIE = 'gatehouse.second_factor';
@@ -81,20 +82,20 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
     if (result.ok || result.reason === 'not_enrolled') {
       ctx.cookies.set(PENDING_COOKIE, null, cookieOptions(ctx, interaction.uid));
       if (result.ok) {
-        deps.logger.info({ event: 'login.second_factor.succeeded', accountId, method: result.method, recoveryCodesLeft: result.recoveryCodesLeft }, 'second factor accepted');
+        requestLog(ctx, deps.logger).info({ event: 'login.second_factor.succeeded', accountId, method: result.method, recoveryCodesLeft: result.recoveryCodesLeft }, 'second factor accepted');
         return deps.finish(ctx, { login: { accountId, amr: ['pwd', 'otp'], acr: ACR_SECOND_FACTOR } }, false);
       }
       // Removed by an administrator since the password was checked: the password is what remains.
       return deps.finish(ctx, { login: { accountId, amr: ['pwd'], acr: ACR_PASSWORD } }, false);
     }
     if (result.reason === 'locked') {
-      deps.logger.warn({ event: 'login.second_factor.locked', accountId }, 'second factor locked after wrong codes');
+      requestLog(ctx, deps.logger).warn({ event: 'login.second_factor.locked', accountId }, 'second factor locked after wrong codes');
       ctx.status = 429;
       ctx.set('Retry-After', String(result.retryAfterSeconds));
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
       return renderStep(ctx, interaction, `Too many wrong codes. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
     }
-    deps.logger.info({ event: 'login.second_factor.failed', accountId }, 'wrong second factor code');
+    requestLog(ctx, deps.logger).info({ event: 'login.second_factor.failed', accountId }, 'wrong second factor code');
     ctx.status = 401;
     return renderStep(ctx, interaction, 'That code is not right. Check your authenticator app and try again.');
   });

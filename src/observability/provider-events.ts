@@ -105,7 +105,7 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
 }
 
 /** The request oidc-provider is serving (model events carry the model, not the context). */
-function providerContext(): KoaContextWithOIDC | undefined {
+export function providerContext(): KoaContextWithOIDC | undefined {
   return (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
 }
 

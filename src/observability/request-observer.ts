@@ -24,6 +24,11 @@ export function requestLog(ctx: Context | undefined, logger: Logger): Logger {
   return (state.log ??= logger.child({ reqId: state.requestId }));
 }
 
+/** The request's id (acceptRequestId's), for a line written without its child logger. */
+export function requestIdOf(ctx: Context | undefined): PlainRequestId | undefined {
+  return (ctx?.state as { requestId?: PlainRequestId } | undefined)?.requestId;
+}
+
 /**
  * First middleware of each app: gives the request an id (echoed in X-Request-Id; every line
  * logged through requestLog carries it), and on the way out one access-log line and one latency observation, both

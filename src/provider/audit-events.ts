@@ -2,6 +2,8 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { createFlatLogLine } from '../observability/flat-log-line.js';
 import type { Logger } from '../observability/logger.js';
+import { providerContext } from '../observability/provider-events.js';
+import { requestIdOf, requestLog } from '../observability/request-observer.js';
 
 /** The token models whose life we audit (authorization codes included: they are credentials too). */
 const TOKEN_MODELS = ['access_token', 'client_credentials', 'refresh_token', 'authorization_code'] as const;
@@ -15,7 +17,10 @@ interface TokenLike {
   scope?: string;
 }
 
-const describe = (token: TokenLike) => ({
+// Led by the id of the request the event happened in (as on its other lines, which a child logger writes).
+const describe = (event: string, token: TokenLike) => ({
+  reqId: requestIdOf(providerContext() as never),
+  event,
   kind: token.kind,
   clientId: token.clientId,
   accountId: token.accountId,
@@ -36,13 +41,13 @@ export function auditProviderEvents(provider: Provider, logger: Logger): void {
   const logLine = createFlatLogLine(logger);
   for (const model of TOKEN_MODELS) {
     // `saved`: stored (opaque); `issued`: handed out without storage (JWT access tokens).
-    on(`${model}.saved`, (token: TokenLike) => logLine({ event: 'token.issued', ...describe(token) }, 'token issued'));
-    on(`${model}.issued`, (token: TokenLike) => logLine({ event: 'token.issued', ...describe(token) }, 'token issued'));
-    on(`${model}.consumed`, (token: TokenLike) => logLine({ event: 'token.consumed', ...describe(token) }, 'token used up'));
-    on(`${model}.destroyed`, (token: TokenLike) => logLine({ event: 'token.revoked', ...describe(token) }, 'token revoked'));
+    on(`${model}.saved`, (token: TokenLike) => logLine(describe('token.issued', token), 'token issued'));
+    on(`${model}.issued`, (token: TokenLike) => logLine(describe('token.issued', token), 'token issued'));
+    on(`${model}.consumed`, (token: TokenLike) => logLine(describe('token.consumed', token), 'token used up'));
+    on(`${model}.destroyed`, (token: TokenLike) => logLine(describe('token.revoked', token), 'token revoked'));
   }
   const clientEvent = (name: string, event: string) => on(name, (ctx: KoaContextWithOIDC, client?: { clientId: string }) => {
-    logger.info({ event, clientId: client?.clientId ?? ctx.oidc.client?.clientId }, event.replace('.', ' '));
+    requestLog(ctx as never, logger).info({ event, clientId: client?.clientId ?? ctx.oidc.client?.clientId }, event.replace('.', ' '));
   });
   clientEvent('registration_create.success', 'client.registered');
   clientEvent('registration_update.success', 'client.updated');

@@ -2,6 +2,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../observability/logger.js';
+import { requestLog } from '../observability/request-observer.js';
 
 export interface AddressLimit {
   /** Requests per client address... */
@@ -50,11 +51,11 @@ export function createAddressRateLimit(deps: AddressRateLimitDeps): Middleware {
       await limiter.consume(ctx.ip);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) {
-        logger.warn({ err: rejection, event: deps.event }, 'rate limiter unavailable; request not throttled');
+        requestLog(ctx, logger).warn({ err: rejection, event: deps.event }, 'rate limiter unavailable; request not throttled');
         return next();
       }
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      logger.info({ event: deps.event, ip: ctx.ip }, 'request throttled');
+      requestLog(ctx, logger).info({ event: deps.event, ip: ctx.ip }, 'request throttled');
       ctx.set('Retry-After', String(retryAfter));
       ctx.throw(429, { expose: true, error: 'temporarily_unavailable', error_description: deps.tooMany(retryAfter) });
     }

@@ -5,6 +5,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import { normalizeUsername } from '../accounts/account-repository.js';
 import type { Logger } from '../observability/logger.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
+import { requestLog } from '../observability/request-observer.js';
 
 export interface LoginAttempt {
   /** As typed: it is normalized here, so "Alice" and "alice " share a counter. */
@@ -116,7 +117,7 @@ export interface ThrottledAnswer {
 export async function admitSignIn(ctx: Context, attempt: LoginAttempt, answer: ThrottledAnswer): Promise<Admission | undefined> {
   const admission = await answer.throttle.admit(attempt);
   if (admission.retryAfterSeconds <= 0) return admission;
-  answer.logger.warn({ event: 'login.throttled', ip: ctx.ip }, answer.message);
+  requestLog(ctx, answer.logger).warn({ event: 'login.throttled', ip: ctx.ip }, answer.message);
   ctx.status = 429;
   ctx.set('Retry-After', String(admission.retryAfterSeconds));
   await answer.render(admission.retryAfterSeconds);
@@ -128,7 +129,7 @@ export async function admitSignIn(ctx: Context, attempt: LoginAttempt, answer: T
  * each lock it set off, without the username. Returns the scopes it locked.
  */
 export function reportFailedSignIn(ctx: Context, admission: Admission, logger: Logger): readonly ThrottleScope[] {
-  for (const scope of admission.lastTry) logger.warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
+  for (const scope of admission.lastTry) requestLog(ctx, logger).warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
   return admission.lastTry;
 }
 

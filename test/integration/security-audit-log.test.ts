@@ -128,6 +128,13 @@ describe('audit log', () => {
     }
   });
 
+  it('ties every event to the request it happened in: its reqId is the one on that request\'s access line', () => {
+    const lines = server.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requestIds = new Set(lines.filter((entry) => entry['msg'] === 'request').map((entry) => entry['reqId']));
+    expect(requestIds.size).toBeGreaterThan(20);
+    for (const entry of events()) expect([entry['event'], requestIds.has(entry['reqId'])]).toEqual([entry['event'], true]);
+  });
+
   it('token events name the client, account and kind of token, not the token', () => {
     const issued = events().filter((entry) => entry['event'] === 'token.issued');
     expect(issued.map((entry) => entry['kind'])).toEqual(expect.arrayContaining(['AuthorizationCode', 'AccessToken', 'RefreshToken', 'ClientCredentials']));
