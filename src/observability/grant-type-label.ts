@@ -8,3 +8,14 @@ export function grantTypeLabel(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   return GRANT_TYPES.has(value) ? value : 'other';
 }
+
+/** oidc-provider's short names in a token's `gty` for the grants whose grant_type is a URN. */
+const GTY_GRANT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['device_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+  ['ciba', 'urn:openid:params:grant-type:ciba'],
+]);
+
+/** The grant a token came from (oidc-provider's `gty`), labelled as the grant_type a client sends. */
+export function gtyLabel(gty: string): string {
+  return grantTypeLabel(GTY_GRANT_TYPES.get(gty) ?? gty) ?? 'other';
+}

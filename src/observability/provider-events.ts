@@ -1,7 +1,7 @@
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { grantTypeLabel } from './grant-type-label.js';
+import { gtyLabel } from './grant-type-label.js';
 import { requestLog } from './request-observer.js';
 
 /** Every `*.error` event oidc-provider 9 emits: a request refused with an OAuth error (client-caused). */
@@ -111,6 +111,6 @@ export function providerContext(): KoaContextWithOIDC | undefined {
 
 /** `gty` accumulates ("authorization_code refresh_token"); the last one issued this token. */
 function lastGrantType(gty: string | undefined): string {
-  return grantTypeLabel(gty?.split(' ').at(-1)) ?? 'other';
+  return gtyLabel(gty?.split(' ').at(-1) ?? '');
 }
 

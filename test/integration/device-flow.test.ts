@@ -25,7 +25,7 @@ const poll = (deviceCode: string) => fetch(`${server.issuer}/oauth/token`, {
 });
 
 describe('device authorization grant (RFC 8628) with openid-client', () => {
-  it('a TV signs in: the user types its code on our page, confirms, signs in, allows, and the polling device gets tokens', async () => {
+  it('a TV signs in: the user types its code on our page, confirms, signs in, allows, and the polling device gets tokens (counted under its grant)', async () => {
     const authorization = await client.initiateDeviceAuthorization(clients.device, { scope: 'openid profile offline_access' });
     expect(authorization.user_code).toMatch(BASE_20_CODE);
     expect(authorization.verification_uri).toBe(`${server.issuer}/oauth/device`);
@@ -53,6 +53,10 @@ describe('device authorization grant (RFC 8628) with openid-client', () => {
     expect(tokens.refresh_token).toBeTruthy();
     const userinfo = await client.fetchUserInfo(clients.device, tokens.access_token, tokens.claims()!.sub);
     expect(userinfo['preferred_username']).toBe('demo');
+    const metrics = await (await fetch(`${server.issuer}/metrics`)).text();
+    for (const kind of ['access_token', 'refresh_token']) {
+      expect(metrics).toContain(`gatehouse_tokens_issued_total{kind="${kind}",grant_type="urn:ietf:params:oauth:grant-type:device_code",format="opaque"} 1`);
+    }
   });
 
   it('a wrong code is refused on the page and can be corrected', async () => {
