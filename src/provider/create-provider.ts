@@ -14,6 +14,7 @@ import { assertClientAssertionLifetime, CLIENT_AUTH_METHODS } from './client-aut
 import { acceptHashedClientSecrets } from './client-secret-comparison.js';
 import { newClientId } from './client-id.js';
 import { extraClientMetadata } from './client-metadata.js';
+import { clientBasedCORS } from './cors.js';
 import { developmentLoopbackFetch } from './development-loopback-fetch.js';
 import { deviceFlowFeature, devicePolling, restartCodeEntryWithoutSession } from './device-flow.js';
 import { dPoPFeature } from './dpop.js';
@@ -105,6 +106,7 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     rotateRefreshToken,
     issueRefreshToken,
     renderError: pages.renderError,
+    clientBasedCORS,
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
