@@ -31,7 +31,14 @@ interface OAuthErrorLike {
  * RFC 7592 update, say): that one is replaced by what was wrong.
  */
 function loggableDetail(err: OAuthErrorLike | undefined): string | undefined {
-  return err?.cause instanceof SyntaxError ? 'the body is not valid JSON' : err?.error_detail;
+  return err?.cause instanceof SyntaxError ? 'the body is not valid JSON' : bounded(err?.error_detail);
+}
+
+// A refusal's description may quote what the client sent (a grant type name of 50 KB, say): the
+// log keeps its start, so a line stays short, and whole in one write (log-buffer.ts).
+const MAX_LOGGED_TEXT = 300;
+function bounded(text: string | undefined): string | undefined {
+  return text !== undefined && text.length > MAX_LOGGED_TEXT ? `${text.slice(0, MAX_LOGGED_TEXT)}… (${text.length} characters)` : text;
 }
 
 interface TokenLike {
@@ -70,7 +77,7 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
         event,
         client: client(ctx),
         error: err?.error,
-        error_description: err?.error_description,
+        error_description: bounded(err?.error_description),
         detail: loggableDetail(err),
         status: err?.statusCode,
       }, `${event.replace('.error', '')} refused: ${err?.error ?? 'error'}`);

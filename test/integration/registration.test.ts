@@ -33,6 +33,16 @@ describe('dynamic client registration metadata (RFC 7591 §2)', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: 'backchannel_logout_uri must not contain a fragment' });
   });
 
+  it('logs the start of a refusal that quotes what the client sent, not 50 KB of it', async () => {
+    const marker = `grant-${randomBytes(6).toString('hex')}-`;
+    const response = await register({ redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code', marker.padEnd(50_000, 'Z')] });
+    expect(response.status).toBe(400);
+    const refusal = server.logs.find((line) => line.includes(marker));
+    expect(refusal).toBeDefined();
+    expect(JSON.parse(refusal!)).toMatchObject({ event: 'registration_create.error', error: 'invalid_client_metadata' });
+    expect(refusal!.length).toBeLessThan(1000);
+  });
+
   it('refuses grant types we do not support (implicit, password, JWT bearer)', async () => {
     for (const grant of ['implicit', 'password', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) {
       const response = await register({ redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code', grant] });
