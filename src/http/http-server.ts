@@ -1,5 +1,6 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerMalformedRequests } from './malformed-requests.js';
 
@@ -33,11 +34,30 @@ export async function drainAll(servers: readonly Server[], graceMs: number): Pro
   await Promise.all(servers.map((server) => drain(server, graceMs)));
 }
 
-/** Stops accepting, closes idle connections, and cuts the rest after `graceMs`; resolves once closed. */
+/**
+ * Stops accepting, closes idle connections, and cuts the rest after `graceMs`; resolves once closed.
+ * A connection busy at the start is closed as soon as its answer is out, and a request that
+ * reaches one meanwhile is answered with Connection: close: nothing new is served on a kept-alive
+ * connection (a proxy's pooled one) while draining, and the process need not wait out its
+ * keep-alive timeout. Node's own channels say when a request starts and an answer is out; they
+ * are listened to only while draining.
+ */
 export async function drain(server: Server, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const lastOnConnection = (message: unknown) => {
+    const { server: from, response } = message as { server: Server; response: ServerResponse };
+    if (from === server) response.shouldKeepAlive = false;
+  };
+  // Node decides the connection is idle after its finish listeners: look again just after.
+  const closeOnceIdle = (message: unknown) => {
+    if ((message as { server: Server }).server === server) setImmediate(() => server.closeIdleConnections());
+  };
+  subscribe('http.server.request.start', lastOnConnection);
+  subscribe('http.server.response.finish', closeOnceIdle);
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(timer);
+  unsubscribe('http.server.request.start', lastOnConnection);
+  unsubscribe('http.server.response.finish', closeOnceIdle);
 }

@@ -11,7 +11,7 @@ const body = new URLSearchParams({ grant_type: 'client_credentials', scope: 'api
 const basic = Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64');
 
 /** Opens a token request and sends its headers and half its body: the server is now waiting on us. */
-async function startSlowTokenRequest(port: number): Promise<{ socket: Socket; response: Promise<string> }> {
+async function startSlowTokenRequest(port: number, connection: 'close' | 'keep-alive' = 'close'): Promise<{ socket: Socket; received: () => string; response: Promise<string> }> {
   const socket = connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let received = '';
@@ -19,11 +19,17 @@ async function startSlowTokenRequest(port: number): Promise<{ socket: Socket; re
   const response = new Promise<string>((resolve) => socket.once('close', () => resolve(received)));
   socket.write([
     'POST /oauth/token HTTP/1.1', `Host: localhost:${port}`, `Authorization: Basic ${basic}`,
-    'Content-Type: application/x-www-form-urlencoded', `Content-Length: ${body.length}`, 'Connection: close', '', body.slice(0, 10),
+    'Content-Type: application/x-www-form-urlencoded', `Content-Length: ${body.length}`, `Connection: ${connection}`, '', body.slice(0, 10),
   ].join('\r\n'));
   await new Promise((resolve) => setTimeout(resolve, 200));
-  return { socket, response };
+  return { socket, received: () => received, response };
 }
+
+/** A whole token request, for a connection kept alive. */
+const tokenRequest = (port: number) => [
+  'POST /oauth/token HTTP/1.1', `Host: localhost:${port}`, `Authorization: Basic ${basic}`,
+  'Content-Type: application/x-www-form-urlencoded', `Content-Length: ${body.length}`, '', body,
+].join('\r\n');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,6 +65,28 @@ describe('graceful shutdown of the real process (node dist/main.js)', () => {
       expect(took).toBeGreaterThanOrEqual(450);
       expect(took).toBeLessThan(5000);
       expect(await stuck.response).toBe('');
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('closes a kept-alive connection once its request in flight is answered: nothing new is served on it', async () => {
+    const server = await spawnGatehouse();
+    try {
+      const slow = await startSlowTokenRequest(server.port, 'keep-alive');
+      server.child.kill('SIGTERM');
+      await sleep(300);
+      slow.socket.write(body.slice(10));
+      while (!/"access_token":"[^"]+"[^}]*}$/.test(slow.received())) await sleep(10);
+      const first = slow.received();
+      expect(first).toMatch(/^HTTP\/1\.1 200 OK/);
+      // A client (a proxy's pool) sends its next request on the connection it was told to keep.
+      slow.socket.write(tokenRequest(server.port));
+      await slow.response;
+      const afterwards = slow.received().slice(first.length);
+      // Closed without serving it, or (had it come in first) served with Connection: close.
+      expect(afterwards).not.toMatch(/keep-alive/i);
+      expect(await server.exited).toEqual({ code: 0, signal: null });
     } finally {
       await server.cleanup();
     }
