@@ -125,6 +125,8 @@ function parseRedisUrl(raw: string, problems: string[]) {
   const db = dbText === '' ? 0 : Number(dbText);
   if (!/^\d{0,2}$/.test(dbText) || db > 15) problems.push('REDIS_URL path must be a database number from 0 to 15 (or nothing)');
   if (url.search || url.hash) problems.push('REDIS_URL must not have a query or fragment');
+  // redis:// alone, or redis:///2, would quietly mean localhost:6379.
+  if (url.hostname === '') problems.push('REDIS_URL must name a host, like redis://host:6379');
   return {
     node: { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : DEFAULT_PORT },
     db: Number.isInteger(db) ? db : 0,

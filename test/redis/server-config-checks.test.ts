@@ -1,4 +1,6 @@
 import { afterEach, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
 import { freePort } from '../helpers/free-port.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/start-gatehouse.js';
@@ -32,6 +34,48 @@ describeWithRedis('Redis settings checked at boot', 'redis-server-binary', () =>
   it('Redis without append-only persistence gets a warning that a restart loses data', async () => {
     const logs = await boot([], false);
     expect(logs).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining('append-only persistence is off') }));
+  });
+});
+
+describeWithRedis('a Redis that cannot serve this configuration', 'redis-server-binary', () => {
+  let redis: RedisServer | undefined;
+  afterEach(() => redis?.close());
+  const bootFailure = (env: Record<string, string>) => startTestGatehouse(env).then(async (server) => {
+    await server.close();
+    return 'started';
+  }, (error: Error) => error.message);
+
+  it('stops the boot when REDIS_URL names a database the server does not have, instead of writing into database 0', async () => {
+    redis = await startRedisServer({ args: ['--databases', '4'] });
+    expect(await bootFailure({ REDIS_URL: `${redis.url}/9` })).toMatch(/^Redis \(redis:\/\/[^)]+\/9\) has no database 9 \(ERR DB index is out of range\)/);
+    const inspect = new Redis(redis.url);
+    try {
+      expect(await inspect.dbsize()).toBe(0);
+    } finally {
+      inspect.disconnect();
+    }
+  });
+
+  it('stops the boot at once on a wrong password, saying what Redis answered and not the password', async () => {
+    redis = await startRedisServer();
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'requirepass', 'the-right-one');
+    admin.disconnect();
+    const failure = await bootFailure({ REDIS_URL: redis.url.replace('redis://', 'redis://:hunter2@'), REDIS_CONNECT_TIMEOUT_MS: '60000' });
+    expect(failure).toMatch(/refused the connection: WRONGPASS/);
+    expect(failure).not.toContain('hunter2');
+  });
+
+  it('stops the boot at once when what answers is not Redis', async () => {
+    const web = createServer((_request, response) => response.end('hello')).listen(0, '127.0.0.1');
+    await new Promise((resolve) => web.once('listening', resolve));
+    try {
+      const { port } = web.address() as { port: number };
+      expect(await bootFailure({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_CONNECT_TIMEOUT_MS: '60000' })).toMatch(/refused the connection/);
+    } finally {
+      web.closeAllConnections();
+      web.close();
+    }
   });
 });
 

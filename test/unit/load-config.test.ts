@@ -99,6 +99,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ REGISTRATION: 'sometimes' })).toMatch(/REGISTRATION must be one of open, initial-access-token, closed/);
   });
 
+  it('refuses a REDIS_URL without a host, which would quietly mean localhost:6379', () => {
+    for (const url of ['redis://', 'redis:///2', 'rediss:///0']) {
+      expect([url, problemsOf({ REDIS_URL: url })]).toEqual([url, expect.stringMatching(/REDIS_URL must name a host/)]);
+    }
+  });
+
   it('never echoes a malformed REDIS_URL, which may hold a password', () => {
     const problems = problemsOf({ REDIS_URL: 'redis://:hunter2@[bad' });
     expect(problems).toMatch(/REDIS_URL must be an absolute URL/);

@@ -93,7 +93,12 @@ export async function connectRedis(client: RedisClient, config: RedisConfig, log
   client.on('close', lost);
   client.on('end', lost);
   // Without a listener ioredis reports every reconnect failure as an unhandled 'error' event.
+  let lastError: Error | undefined;
+  let refused: ((error: Error) => void) | undefined;
   const onError = (error: Error) => {
+    lastError = error;
+    // Nothing that retrying fixes: wrong credentials, or not a Redis server at that address.
+    if (isPermanent(error)) refused?.(new Error(`Redis (${target}) refused the connection: ${redisFailure(error).message}`));
     if (Date.now() - lastErrorLogAt < 10_000) return;
     lastErrorLogAt = Date.now();
     logger.warn({ redis: target, err: redisFailure(error) }, 'Redis connection error');
@@ -104,16 +109,38 @@ export async function connectRedis(client: RedisClient, config: RedisConfig, log
   let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()));
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis (${target}) did not become ready within ${config.connectTimeoutMs} ms; is it running and reachable?`)), config.connectTimeoutMs);
+    refused = reject;
+    timer = setTimeout(() => reject(new Error(`Redis (${target}) did not become ready within ${config.connectTimeoutMs} ms; is it running and reachable?${
+      lastError ? ` (last error: ${redisFailure(lastError).message})` : ''}`)), config.connectTimeoutMs);
   });
   // The first attempt may fail while Redis is still starting; the retry strategy keeps trying.
   client.connect().catch(() => {});
   try {
     await Promise.race([ready, timeout]);
+    await checkDatabase(client, config, target);
   } catch (error) {
     client.disconnect();
     throw error;
   } finally {
     clearTimeout(timer);
+    refused = undefined;
+  }
+}
+
+const isPermanent = (error: Error) => /^(WRONGPASS|NOAUTH)\b|Unknown RESP type|Protocol error/i.test(error.message);
+
+/**
+ * ioredis selects the configured database on each connect, but when the server has no such
+ * database it only reports the error and goes on in database 0: our keys would land among
+ * another application's. Checked once at boot (a server's number of databases is fixed at its
+ * start).
+ */
+async function checkDatabase(client: RedisClient, config: RedisConfig, target: string): Promise<void> {
+  const { topology } = config;
+  if (topology.kind === 'cluster' || topology.db === 0) return;
+  try {
+    await (client as Redis).select(topology.db);
+  } catch (error) {
+    throw new Error(`Redis (${target}) has no database ${topology.db} (${redisFailure(error).message}); see \`databases\` in its configuration`);
   }
 }
