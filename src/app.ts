@@ -87,6 +87,7 @@ export function createApp(deps: AppDeps): Koa {
   const accountSecurity = createAccountSecurityRouter({
     accounts: deps.accounts, secondFactor: deps.secondFactor, views: deps.views, csrf, throttle: deps.loginThrottle, logger: deps.logger,
     replayCache: deps.store.replayCache,
+    ...(deps.metrics ? { loginMetrics: deps.metrics.login } : {}),
     prefix: accountSecurityPrefix,
   });
 

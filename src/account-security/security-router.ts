@@ -6,13 +6,14 @@ import type { CodeCheck, SecondFactorService } from '../accounts/second-factor.j
 import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
+import type { LoginMetrics } from '../observability/metrics.js';
+import { requestLog } from '../observability/request-observer.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import type { ReplayCache } from '../store/replay-cache.js';
 import { admitSignIn, reportFailedSignIn, type LoginThrottle } from '../security/login-throttle.js';
 import { setPageHeaders } from '../security/headers.js';
 import { createAccountSessions, type AccountSession } from './account-session.js';
 import { qrCodeDataUrl } from './qr-code.js';
-import { requestLog } from '../observability/request-observer.js';
 
 export interface AccountSecurityDeps {
   accounts: AccountService;
@@ -24,6 +25,8 @@ export interface AccountSecurityDeps {
   /** Where signing out records the session as ended (shared through Redis when it is the store). */
   replayCache: ReplayCache;
   logger: Logger;
+  /** Password sign-ins by outcome, counted with the login page's. */
+  loginMetrics?: LoginMetrics;
   /** Where the pages live, e.g. "/account/security" (with the issuer's path in front, if any). */
   prefix: string;
 }
@@ -115,12 +118,13 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
     if (!account) {
       requestLog(ctx, deps.logger).info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');
-      reportFailedSignIn(ctx, admission, deps.logger);
+      reportFailedSignIn(ctx, admission, { logger: deps.logger, metrics: deps.loginMetrics });
       ctx.status = 401;
       return renderSignIn(ctx, { error: SIGN_IN_FAILED, username });
     }
     // The password was right: no failure, whatever the second factor says (it has its own lock).
     await deps.throttle.succeeded(attempt);
+    deps.loginMetrics?.succeeded();
     if (secondFactor.isEnrolled(account)) {
       const code = field(ctx, 'code', 64);
       if (!code) {

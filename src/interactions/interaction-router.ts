@@ -147,11 +147,9 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     if (!admission) return;
     const account = await deps.accounts.authenticate(username, password);
     if (!account) {
-      deps.loginMetrics?.failed();
       // No username in the log: people type their password into that field.
       requestLog(ctx, deps.logger).info({ event: 'login.failed', ip: ctx.ip }, 'login failed');
-      const locked = reportFailedSignIn(ctx, admission, deps.logger);
-      for (let i = 0; i < locked.length; i++) deps.loginMetrics?.lockedOut();
+      reportFailedSignIn(ctx, admission, { logger: deps.logger, metrics: deps.loginMetrics });
       ctx.status = 401;
       return renderLogin(ctx, interaction, { failed: true, username });
     }

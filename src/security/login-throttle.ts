@@ -4,8 +4,9 @@ import type { Context } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { normalizeUsername } from '../accounts/account-repository.js';
 import type { Logger } from '../observability/logger.js';
-import { StoreUnavailableError } from '../store/store-errors.js';
+import type { LoginMetrics } from '../observability/metrics.js';
 import { requestLog } from '../observability/request-observer.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
 
 export interface LoginAttempt {
   /** As typed: it is normalized here, so "Alice" and "alice " share a counter. */
@@ -125,12 +126,15 @@ export async function admitSignIn(ctx: Context, attempt: LoginAttempt, answer: T
 }
 
 /**
- * The step after a wrong password on every sign-in form (the failure is counted already): logs
- * each lock it set off, without the username. Returns the scopes it locked.
+ * The step after a wrong password on every sign-in form (the throttle counted it already): counts
+ * it, and each lock it set off, in the login metrics, and logs each lock, without the username.
  */
-export function reportFailedSignIn(ctx: Context, admission: Admission, logger: Logger): readonly ThrottleScope[] {
-  for (const scope of admission.lastTry) requestLog(ctx, logger).warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
-  return admission.lastTry;
+export function reportFailedSignIn(ctx: Context, admission: Admission, report: { logger: Logger; metrics?: LoginMetrics | undefined }): void {
+  report.metrics?.failed();
+  for (const scope of admission.lastTry) {
+    report.metrics?.lockedOut();
+    requestLog(ctx, report.logger).warn({ event: 'login.lockout', scope, ip: ctx.ip }, `sign-ins locked for this ${scope}`);
+  }
 }
 
 /** Counters that cannot be read mean storage is down: answer 503, never sign in unthrottled. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
+import { Browser } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { startTestGatehouse } from '../helpers/start-gatehouse.js';
@@ -98,6 +99,19 @@ describe('metrics at /metrics', () => {
     expect(metricValue(after, 'gatehouse_logins_total', { outcome: 'lockout' })).toBe(0);
     const refresh = { kind: 'refresh_token', grant_type: 'authorization_code', format: 'opaque' };
     expect(metricValue(after, 'gatehouse_tokens_issued_total', refresh)).toBe(metricValue(before, 'gatehouse_tokens_issued_total', refresh) + 1);
+  });
+
+  it('counts sign-ins on the account security page with the login page\'s', async () => {
+    const before = await metricsText();
+    const browser = new Browser();
+    for (const password of ['not-the-password', 'demo']) {
+      const signInPage = await browser.open(`${server.issuer}/account/security`);
+      await browser.submit(signInPage, '/account/security/sign-in', { username: 'demo', password });
+    }
+    const after = await metricsText();
+    for (const outcome of ['failure', 'success']) {
+      expect([outcome, metricValue(after, 'gatehouse_logins_total', { outcome })]).toEqual([outcome, metricValue(before, 'gatehouse_logins_total', { outcome }) + 1]);
+    }
   });
 
   it('times store operations through the store port and reports the process', async () => {
