@@ -23,8 +23,9 @@ const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.m
 // Its own metrics (request latency by route, process metrics): at /metrics, or on METRICS_PORT.
 const metrics = config.metrics.enabled ? createMetrics() : undefined;
 const metricsSource = metrics && registrySource(metrics.registry);
+let draining = false;
 const app = createApiApp({
-  issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views,
+  issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views, draining: () => draining,
   observer: createRequestObserver({ logger, metrics, server: 'api' }),
   metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
 });
@@ -43,5 +44,6 @@ logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metri
 
 // In-flight requests get 5 s to finish, then their connections are cut.
 onShutdownSignal(logger, async () => {
+  draining = true;
   await drainAll(servers, 5000);
 });

@@ -175,6 +175,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         replayCache,
         trustProxy: config.trustProxy,
         observer: createRequestObserver({ logger, metrics, server: 'api' }),
+        draining: () => draining,
       });
       apiUrl = await listen(createHttpServer(api.callback()), config.api.host, config.api.port, servers);
     }

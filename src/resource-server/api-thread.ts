@@ -21,6 +21,7 @@ const metrics = data.metrics ? createMetrics({ defaultMetrics: false }) : undefi
 if (metrics) registerEventLoopDelay(metrics.registry, { thread: 'api' });
 // Its Redis client's lines say whose it is: the authorization server logs its own connection too.
 const replayCache = data.redis ? await openRedisReplayCache(data.redis, logger.child({ part: 'protected API' })) : createMemoryReplayCache();
+let draining = false;
 const app = createApiApp({
   issuer: data.issuer,
   audience: data.audience,
@@ -30,6 +31,7 @@ const app = createApiApp({
   replayCache,
   trustProxy: data.trustProxy,
   observer: createRequestObserver({ logger, metrics, server: 'api' }),
+  draining: () => draining,
 });
 const servers: Server[] = [];
 const url = await listen(createHttpServer(app.callback()), data.host, data.port, servers);
@@ -40,6 +42,7 @@ port.on('message', (message: ToApiThread) => {
       port.postMessage({ type: 'metrics', id: message.id, metrics: values } satisfies FromApiThread);
     });
   } else if (message.type === 'close') {
+    draining = true;
     void drainAll(servers, message.graceMs)
       .then(() => replayCache.close())
       // Ends this thread only; its log lines are flushed on the way out.

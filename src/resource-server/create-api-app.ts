@@ -36,6 +36,8 @@ export interface ApiAppDeps {
   trustProxy?: boolean;
   /** GET /metrics on this app (the API on its own, without METRICS_PORT). */
   metricsEndpoint?: Koa.Middleware | undefined;
+  /** True once shutdown started: /readyz says so, so that a load balancer stops sending requests. */
+  draining?: () => boolean;
 }
 
 /** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
@@ -48,6 +50,7 @@ export function createApiApp(deps: ApiAppDeps): Koa {
 
   // Ready when the authorization server's keys can be fetched: without them no token verifies.
   const health = createHealthRouter(async () => {
+    if (deps.draining?.()) return { status: 503, body: { status: 'draining', jwks_uri: deps.jwksUri } };
     try {
       const response = await fetch(deps.jwksUri, { signal: AbortSignal.timeout(2000) });
       const jwks = response.ok ? await response.json() as { keys?: unknown[] } : undefined;

@@ -258,6 +258,29 @@ describe('the protected API health', () => {
   });
 });
 
+describe('the protected API shutting down', () => {
+  it('is not ready once it drains (503 "draining"), so that a load balancer stops sending it requests; it stays alive', async () => {
+    let draining = false;
+    const app = createApiApp({
+      issuer: ISSUER, audience: AUDIENCE, jwksUri: 'https://unused.example.test/jwks', keys: createLocalJWKSet({ keys: [] }),
+      logger: createLogger({ level: 'silent' }), views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }), draining: () => draining,
+    });
+    const api = createServer(app.callback()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => api.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+      draining = true;
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'draining', jwks_uri: 'https://unused.example.test/jwks' });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      api.closeAllConnections();
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    }
+  });
+});
+
 describe('the protected API whose authorization server\'s keys cannot be fetched', () => {
   it('refuses every token, and says why in its log once (at warn), naming where it looks', async () => {
     const jwksUri = `http://127.0.0.1:${await freePort()}/jwks`;
