@@ -21,14 +21,19 @@ export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 /**
  * This process's registry summed with metrics kept elsewhere in it (the protected API's
  * thread), as a cluster's workers are summed: one series per label set, one HELP and TYPE per
- * name. The registry is read once per scrape: a collect may reset what it reports (event-loop delay).
+ * name. What only this registry reports (the process metrics) is passed on as it is: the sum
+ * leaves out what cannot be summed across processes, process_start_time_seconds among them, and
+ * here there is one process. The registry is read once per scrape: a collect may reset what it
+ * reports (event-loop delay).
  */
 export function combinedSource(registry: Registry, others: () => Promise<MetricsJson[]>): MetricsSource {
   return {
     contentType: registry.contentType,
     async text() {
       const [own, rest] = await Promise.all([registry.getMetricsAsJSON(), others()]);
-      return AggregatorRegistry.aggregate([own, ...rest]).metrics();
+      const elsewhere = new Set(rest.flat().map((metric) => metric.name));
+      const ownOnly = own.map((metric) => (elsewhere.has(metric.name) ? metric : { ...metric, aggregator: 'first' as const }));
+      return AggregatorRegistry.aggregate([ownOnly, ...rest]).metrics();
     },
   };
 }

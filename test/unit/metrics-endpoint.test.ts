@@ -1,7 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
 import { drainAll } from '../../src/http/http-server.js';
-import { listenMetrics, type MetricsSource } from '../../src/observability/metrics-endpoint.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { combinedSource, listenMetrics, type MetricsSource } from '../../src/observability/metrics-endpoint.js';
+
+describe('/metrics of one process with the protected API in a thread', () => {
+  it('sums the request metrics of both threads and keeps every process metric, process_start_time_seconds too', async () => {
+    const main = createMetrics();
+    const api = createMetrics({ defaultMetrics: false });
+    main.observeRequest('as', 'POST', 'token', 200, 0.002);
+    api.observeRequest('api', 'GET', '/protected', 200, 0.001);
+    api.observeRequest('api', 'GET', '/protected', 200, 0.001);
+    const text = await combinedSource(main.registry, async () => [await api.registry.getMetricsAsJSON()]).text();
+    expect(text).toMatch(/^process_start_time_seconds \d+/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toContain('gatehouse_http_request_duration_seconds_count{server="as",route="token",method="POST",status="2xx"} 1');
+    expect(text).toContain('gatehouse_http_request_duration_seconds_count{server="api",route="/protected",method="GET",status="2xx"} 2');
+  });
+});
 
 describe('/metrics when its source cannot answer (a cluster worker that hangs)', () => {
   it('answers 503 temporarily_unavailable saying why, not a 500', async () => {
