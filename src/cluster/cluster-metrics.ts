@@ -1,51 +1,106 @@
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { MetricsSource } from '../observability/metrics-endpoint.js';
+import type { MetricsJson, MetricsSource } from '../observability/metrics-endpoint.js';
 
 const REQUEST = 'gatehouse:metrics-request';
 const RESPONSE = 'gatehouse:metrics-response';
+const COLLECT = 'gatehouse:metrics-collect';
+const COLLECTED = 'gatehouse:metrics-collected';
 const TIMEOUT_MS = 6000;
 
 interface MetricsMessage {
-  type: typeof REQUEST | typeof RESPONSE;
+  type: typeof REQUEST | typeof RESPONSE | typeof COLLECT | typeof COLLECTED;
   id: string;
   text?: string;
+  metrics?: MetricsJson;
   error?: string;
 }
 
+// What keeps counting after the process that counted it is gone: a counter, a histogram's buckets.
+const CUMULATIVE = new Set(['counter', 'histogram']);
+
 /**
- * Primary side. prom-client's AggregatorRegistry asks every worker for its registry over the
- * cluster IPC channel and sums them (gauges as its hints say); the primary's own registry
- * (the process count) is appended. Workers that serve /metrics on the shared port forward the
- * request here, so any worker answers for the whole cluster.
+ * Primary side. Every serving worker's registry is collected over the cluster IPC channel and
+ * summed (gauges as prom-client's hints say); the primary's own registry (the process count) is
+ * appended. Workers that serve /metrics on the shared port forward the request here, so any
+ * worker answers for the whole cluster.
+ *
+ * A worker that dies takes its counts with it, and the sum would go down: Prometheus reads that
+ * as a reset and counts the survivors' totals again (rate() and increase() jump). So what each
+ * worker last reported of its counters and histograms is kept when it exits, and added to every
+ * later sum: a total never falls below what a scrape has seen.
  */
 export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSource {
-  const aggregator = new AggregatorRegistry();
+  const serving = new Set<Worker>();
+  const lastReported = new Map<Worker, MetricsJson>();
+  // A chain: a scrape right after an exit waits for that worker's counts to be added.
+  let retired: Promise<MetricsJson> = Promise.resolve([]);
+  const pending = new Map<string, { resolve: (metrics: MetricsJson) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+
+  cluster.on('listening', (worker) => serving.add(worker));
+  cluster.on('exit', (worker) => {
+    serving.delete(worker);
+    const last = lastReported.get(worker);
+    lastReported.delete(worker);
+    if (!last) return;
+    const cumulative = last.filter((metric) => CUMULATIVE.has(String(metric.type)));
+    retired = retired.then(async (sum) => await AggregatorRegistry.aggregate([sum, cumulative]).getMetricsAsJSON() as MetricsJson);
+  });
+
+  const collect = (worker: Worker) => new Promise<MetricsJson>((resolve, reject) => {
+    const id = randomUUID();
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error(`worker ${worker.id} did not report its metrics`));
+    }, TIMEOUT_MS);
+    pending.set(id, {
+      resolve: (metrics) => {
+        lastReported.set(worker, metrics);
+        resolve(metrics);
+      },
+      reject,
+      timer,
+    });
+    worker.send({ type: COLLECT, id } satisfies MetricsMessage);
+  });
+
   const source: MetricsSource = {
-    contentType: aggregator.contentType,
+    contentType: primaryRegistry.contentType,
     async text() {
-      const [workers, own] = await Promise.all([aggregator.clusterMetrics(), primaryRegistry.metrics()]);
-      return `${workers}\n${own}`;
+      const [workers, own] = await Promise.all([Promise.all([...serving].map(collect)), primaryRegistry.metrics()]);
+      return `${await AggregatorRegistry.aggregate([...workers, await retired]).metrics()}\n${own}`;
     },
   };
   cluster.on('message', (worker, message: MetricsMessage) => {
-    if (message?.type !== REQUEST) return;
-    source.text().then(
-      (text) => worker.isConnected() && worker.send({ type: RESPONSE, id: message.id, text }),
-      (error: Error) => worker.isConnected() && worker.send({ type: RESPONSE, id: message.id, error: error.message }),
-    );
+    if (message?.type === COLLECTED) {
+      const request = pending.get(message.id);
+      if (!request) return;
+      pending.delete(message.id);
+      clearTimeout(request.timer);
+      if (message.error !== undefined) request.reject(new Error(message.error));
+      else request.resolve(message.metrics ?? []);
+    } else if (message?.type === REQUEST) {
+      source.text().then(
+        (text) => worker.isConnected() && worker.send({ type: RESPONSE, id: message.id, text } satisfies MetricsMessage),
+        (error: Error) => worker.isConnected() && worker.send({ type: RESPONSE, id: message.id, error: error.message } satisfies MetricsMessage),
+      );
+    }
   });
   return source;
 }
 
-/** Worker side: report this worker's registry to the primary, and ask the primary for the aggregate. */
+/** Worker side: report this worker's registry to the primary, and ask the primary for the sum. */
 export function createWorkerMetricsSource(workerRegistry: Registry): MetricsSource {
-  // Constructing an AggregatorRegistry in a worker installs prom-client's reply listener.
-  const aggregator = new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([workerRegistry]);
   const pending = new Map<string, { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   process.on('message', (message: MetricsMessage) => {
+    if (message?.type === COLLECT) {
+      workerRegistry.getMetricsAsJSON().then(
+        (metrics) => process.send!({ type: COLLECTED, id: message.id, metrics: metrics as MetricsJson } satisfies MetricsMessage),
+        (error: Error) => process.send!({ type: COLLECTED, id: message.id, error: error.message } satisfies MetricsMessage),
+      );
+      return;
+    }
     if (message?.type !== RESPONSE) return;
     const request = pending.get(message.id);
     if (!request) return;
@@ -55,7 +110,7 @@ export function createWorkerMetricsSource(workerRegistry: Registry): MetricsSour
     else request.resolve(message.text ?? '');
   });
   return {
-    contentType: aggregator.contentType,
+    contentType: workerRegistry.contentType,
     text: () => new Promise<string>((resolve, reject) => {
       const id = randomUUID();
       const timer = setTimeout(() => {
@@ -63,7 +118,7 @@ export function createWorkerMetricsSource(workerRegistry: Registry): MetricsSour
         reject(new Error('the cluster primary did not answer for metrics'));
       }, TIMEOUT_MS);
       pending.set(id, { resolve, reject, timer });
-      process.send!({ type: REQUEST, id });
+      process.send!({ type: REQUEST, id } satisfies MetricsMessage);
     }),
   };
 }

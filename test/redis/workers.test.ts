@@ -138,3 +138,53 @@ describeWithRedis('WORKERS=2 when a worker dies while Redis is down', 'redis-ser
     expect((await onNewConnection(`${server.issuer}/readyz`)).status).toBe(200);
   }, 60_000);
 });
+
+describeWithRedis('WORKERS=2 metrics when a worker is replaced', 'redis-server-binary', () => {
+  let redis: RedisServer;
+  let server: SpawnedGatehouse;
+  let requestCount = 0;
+  const onNewConnection = fetchOnNewConnection(() => ({ 'x-request-id': `count-${++requestCount}` }));
+
+  beforeAll(async () => {
+    await buildDist();
+    redis = await startRedisServer();
+    server = await spawnGatehouse({ env: { WORKERS: '2', REDIS_URL: redis.url, LOG_LEVEL: 'info' } });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.cleanup();
+    await redis?.close();
+  });
+
+  const servingPids = () => new Set(server.output().split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; pid: number })
+    .filter((line) => line.msg === 'request')
+    .map((line) => line.pid));
+  const tokensIssued = async () => {
+    const response = await onNewConnection(`${server.issuer}/metrics`);
+    if (response.status !== 200) return undefined;
+    const line = (await response.text()).split('\n').find((candidate) => candidate.startsWith('gatehouse_tokens_issued_total{kind="client_credentials"'));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+
+  it('never counts down: the dead worker\'s last reported tokens stay in the total (Prometheus would read a drop as a reset)', async () => {
+    for (let i = 0; i < 6; i++) {
+      const response = await onNewConnection(`${server.issuer}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
+      });
+      expect(response.status).toBe(200);
+    }
+    await waitFor(() => servingPids().size === 2, 5000, 'both workers to have answered');
+    expect(await tokensIssued()).toBe(6);
+
+    const [dead] = [...servingPids()] as [number];
+    process.kill(dead, 'SIGKILL');
+    await waitFor(async () => {
+      await onNewConnection(`${server.issuer}/healthz`);
+      return servingPids().size === 3;
+    }, 20_000, 'a replacement worker to answer');
+    expect(await tokensIssued()).toBe(6);
+  }, 60_000);
+});
