@@ -90,78 +90,74 @@ describeWithRedis('WORKERS=2 on one Redis', 'redis-server-binary', () => {
   }, 30_000);
 });
 
-describeWithRedis('WORKERS=2 when a worker dies while Redis is down', 'redis-server-binary', () => {
-  let redis: RedisServer;
-  let server: SpawnedGatehouse;
-  let requestCount = 0;
-  const onNewConnection = fetchOnNewConnection(() => ({ 'x-request-id': `probe-${++requestCount}` }));
-
+/**
+ * WORKERS=2 on a Redis of its own for one block of tests, and which processes answered, read
+ * from the access log.
+ */
+function useTwoWorkers(env: Record<string, string> = {}) {
+  let redis: RedisServer | undefined;
+  let server: SpawnedGatehouse | undefined;
   beforeAll(async () => {
     await buildDist();
     redis = await startRedisServer();
-    server = await spawnGatehouse({ env: { WORKERS: '2', REDIS_URL: redis.url, LOG_LEVEL: 'info', REDIS_CONNECT_TIMEOUT_MS: '1000' } });
+    server = await spawnGatehouse({ env: { WORKERS: '2', REDIS_URL: redis.url, LOG_LEVEL: 'info', ...env } });
   }, 120_000);
   afterAll(async () => {
     await server?.cleanup();
     await redis?.close();
   });
+  return {
+    get redis() { return redis!; },
+    get server() { return server!; },
+    /** The pids that answered requests. */
+    servingPids: () => new Set(server!.output().split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; pid: number })
+      .filter((line) => line.msg === 'request')
+      .map((line) => line.pid)),
+  };
+}
 
-  /** The pids that answered requests, from the access log. */
-  const servingPids = () => new Set(server.output().split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { msg: string; pid: number })
-    .filter((line) => line.msg === 'request')
-    .map((line) => line.pid));
+describeWithRedis('WORKERS=2 when a worker dies while Redis is down', 'redis-server-binary', () => {
+  const workers = useTwoWorkers({ REDIS_CONNECT_TIMEOUT_MS: '1000' });
+  const { servingPids } = workers;
+  let requestCount = 0;
+  const onNewConnection = fetchOnNewConnection(() => ({ 'x-request-id': `probe-${++requestCount}` }));
 
   it('keeps the other worker answering, and replaces the dead one once Redis is back', async () => {
     await waitFor(async () => {
-      await onNewConnection(`${server.issuer}/healthz`);
+      await onNewConnection(`${workers.server.issuer}/healthz`);
       return servingPids().size === 2;
     }, 10_000, 'both workers to answer');
     const [dead, survivor] = [...servingPids()] as [number, number];
 
-    await redis.crash();
+    await workers.redis.crash();
     process.kill(dead, 'SIGKILL');
     // Replacements cannot reach Redis (1 s connect timeout) and fail to start, a few times over.
     await new Promise((resolve) => setTimeout(resolve, 6000));
-    expect(server.child.exitCode).toBeNull();
-    expect(server.output()).toContain('a replacement worker failed to start; trying again');
-    const alive = await onNewConnection(`${server.issuer}/healthz`);
+    expect(workers.server.child.exitCode).toBeNull();
+    expect(workers.server.output()).toContain('a replacement worker failed to start; trying again');
+    const alive = await onNewConnection(`${workers.server.issuer}/healthz`);
     expect(alive.status).toBe(200);
-    expect((await onNewConnection(`${server.issuer}/readyz`)).status).toBe(503);
+    expect((await onNewConnection(`${workers.server.issuer}/readyz`)).status).toBe(503);
 
-    await redis.restart();
+    await workers.redis.restart();
     await waitFor(async () => {
-      await onNewConnection(`${server.issuer}/readyz`);
+      await onNewConnection(`${workers.server.issuer}/readyz`);
       return [...servingPids()].some((pid) => pid !== dead && pid !== survivor);
     }, 40_000, 'a replacement worker to answer');
-    expect((await onNewConnection(`${server.issuer}/readyz`)).status).toBe(200);
+    expect((await onNewConnection(`${workers.server.issuer}/readyz`)).status).toBe(200);
   }, 60_000);
 });
 
 describeWithRedis('WORKERS=2 metrics when a worker is replaced', 'redis-server-binary', () => {
-  let redis: RedisServer;
-  let server: SpawnedGatehouse;
+  const workers = useTwoWorkers();
+  const { servingPids } = workers;
   let requestCount = 0;
   const onNewConnection = fetchOnNewConnection(() => ({ 'x-request-id': `count-${++requestCount}` }));
 
-  beforeAll(async () => {
-    await buildDist();
-    redis = await startRedisServer();
-    server = await spawnGatehouse({ env: { WORKERS: '2', REDIS_URL: redis.url, LOG_LEVEL: 'info' } });
-  }, 120_000);
-  afterAll(async () => {
-    await server?.cleanup();
-    await redis?.close();
-  });
-
-  const servingPids = () => new Set(server.output().split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { msg: string; pid: number })
-    .filter((line) => line.msg === 'request')
-    .map((line) => line.pid));
   const tokensIssued = async () => {
-    const response = await onNewConnection(`${server.issuer}/metrics`);
+    const response = await onNewConnection(`${workers.server.issuer}/metrics`);
     if (response.status !== 200) return undefined;
     const line = (await response.text()).split('\n').find((candidate) => candidate.startsWith('gatehouse_tokens_issued_total{kind="client_credentials"'));
     return line ? Number(line.split(' ').at(-1)) : 0;
@@ -169,7 +165,7 @@ describeWithRedis('WORKERS=2 metrics when a worker is replaced', 'redis-server-b
 
   it('never counts down: the dead worker\'s last reported tokens stay in the total (Prometheus would read a drop as a reset)', async () => {
     for (let i = 0; i < 6; i++) {
-      const response = await onNewConnection(`${server.issuer}/oauth/token`, {
+      const response = await onNewConnection(`${workers.server.issuer}/oauth/token`, {
         method: 'POST',
         headers: { authorization: `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}` },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
@@ -182,7 +178,7 @@ describeWithRedis('WORKERS=2 metrics when a worker is replaced', 'redis-server-b
     const [dead] = [...servingPids()] as [number];
     process.kill(dead, 'SIGKILL');
     await waitFor(async () => {
-      await onNewConnection(`${server.issuer}/healthz`);
+      await onNewConnection(`${workers.server.issuer}/healthz`);
       return servingPids().size === 3;
     }, 20_000, 'a replacement worker to answer');
     expect(await tokensIssued()).toBe(6);
