@@ -49,6 +49,11 @@ export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSo
   });
 
   const collect = (worker: Worker) => new Promise<MetricsJson>((resolve, reject) => {
+    // One that is going away cannot answer (and a send to it would be an unhandled 'error').
+    if (!worker.isConnected()) {
+      reject(new Error(`worker ${worker.id} is exiting`));
+      return;
+    }
     const id = randomUUID();
     const timer = setTimeout(() => {
       pending.delete(id);
@@ -95,9 +100,10 @@ export function createWorkerMetricsSource(workerRegistry: Registry): MetricsSour
   const pending = new Map<string, { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   process.on('message', (message: MetricsMessage) => {
     if (message?.type === COLLECT) {
+      const reply = (answer: MetricsMessage) => process.connected && process.send!(answer);
       workerRegistry.getMetricsAsJSON().then(
-        (metrics) => process.send!({ type: COLLECTED, id: message.id, metrics: metrics as MetricsJson } satisfies MetricsMessage),
-        (error: Error) => process.send!({ type: COLLECTED, id: message.id, error: error.message } satisfies MetricsMessage),
+        (metrics) => reply({ type: COLLECTED, id: message.id, metrics: metrics as MetricsJson }),
+        (error: Error) => reply({ type: COLLECTED, id: message.id, error: error.message }),
       );
       return;
     }

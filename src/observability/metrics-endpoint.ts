@@ -32,8 +32,8 @@ export function combinedSource(registry: Registry, others: () => Promise<Metrics
     async text() {
       const [own, rest] = await Promise.all([registry.getMetricsAsJSON(), others()]);
       const elsewhere = new Set(rest.flat().map((metric) => metric.name));
-      const ownOnly = own.map((metric) => (elsewhere.has(metric.name) ? metric : { ...metric, aggregator: 'first' as const }));
-      return AggregatorRegistry.aggregate([ownOnly, ...rest]).metrics();
+      const passedOn = own.map((metric) => (elsewhere.has(metric.name) ? metric : { ...metric, aggregator: 'first' as const }));
+      return AggregatorRegistry.aggregate([passedOn, ...rest]).metrics();
     },
   };
 }
