@@ -2,17 +2,17 @@
 // and its baselines in one invocation, and writes a Markdown + JSON report.
 // Options: --quick (about 40 s), --store=both|redis|memory, --seconds=N, --warmup=N, --rounds=N, --connections=N,
 // --only=cc-opaque,refresh,..., --profile (V8 CPU profile of our server), --out=DIR.
-import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { BenchUsageError, parseBenchArgs } from './options.ts';
 import { measurePasswordHash } from './password-hash-cost.ts';
 import { summarizeCpuProfile } from './profile-summary.ts';
 import { startRedis, type ServerProcess } from './processes.ts';
 import { Redis } from 'ioredis';
 import { bytesPerOperation, keyUsageByKind } from './redis-footprint.ts';
+import { hasRedisServerBinary } from '../helpers/redis-server.ts';
 import { roundTo as round } from '../helpers/stats.ts';
 import { computeRatios } from './ratios.ts';
 import { toMarkdown, type BenchReport, type Ratio, type RunRow, type TargetCheck } from './report.ts';
@@ -49,7 +49,7 @@ const PRODUCTION_HASH = { memoryKiB: 19456, passes: 2 };
 export async function runBench(options: BenchOptions): Promise<{ report: BenchReport; markdownPath: string; jsonPath: string }> {
   const started = Date.now();
   const timing: Timing = {
-    warmupS: options.warmupS ?? (options.quick ? 0.25 : 5),
+    warmupS: options.warmupS ?? (options.quick ? 1 : 5),
     seconds: options.seconds ?? (options.quick ? 1 : 8),
     rounds: options.rounds ?? (options.quick ? 1 : 8),
     connections: options.connections ?? 16,
@@ -209,8 +209,10 @@ async function measure(target: Target, load: Load, seconds: number, say: (line: 
 }
 
 /**
- * Rounds of one target summed (operations, seconds, CPU); latency percentiles averaged over
- * rounds. Each round's own throughput is kept: ratios pair it with the baseline's in that round.
+ * Rounds of one target summed (operations, seconds, CPU). p50 is the rounds' mean; p99 is the
+ * highest round's, a bound on the whole window's (no round had more than 1% of its requests
+ * above it), so that one slow round is not averaged away. Each round's own throughput is kept:
+ * ratios pair it with the baseline's in that round.
  */
 function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, parts: Part[]): RunRow {
   const sum = (pick: (part: Part) => number) => parts.reduce((total, part) => total + pick(part), 0);
@@ -225,7 +227,7 @@ function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'
     operations,
     seconds: round(seconds, 2),
     p50Ms: round(mean((part) => part.result.latency.p50), 2),
-    p99Ms: round(mean((part) => part.result.latency.p99), 2),
+    p99Ms: round(Math.max(...parts.map((part) => part.result.latency.p99)), 2),
     failures: sum((part) => part.result.failures),
     cpuSeconds: round(cpuSeconds, 2),
     perCpuSecond: perCpuSecond(operations, cpuSeconds),
@@ -283,7 +285,7 @@ function checkTargets(runs: RunRow[], ratios: Ratio[], stores: readonly StoreKin
 /** Both stores when a redis-server binary is there to start a throwaway Redis; the headline (Redis) first. */
 function storesToRun(requested: BenchOptions['store'], notes: string[]): StoreKind[] {
   if (requested !== 'both') return [requested];
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0) return ['redis', 'memory'];
+  if (hasRedisServerBinary()) return ['redis', 'memory'];
   notes.push('no redis-server binary on PATH: ours ran on the embedded store only (apt-get install redis-server for the headline figures)');
   return ['memory'];
 }
@@ -310,36 +312,25 @@ async function measureRedisFootprint(redisUrl: string, ours: Target, quick: bool
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      store: { type: 'string', default: 'both' },
-      seconds: { type: 'string' },
-      warmup: { type: 'string' },
-      rounds: { type: 'string' },
-      connections: { type: 'string' },
-      only: { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      out: { type: 'string', default: fileURLToPath(new URL('./results', import.meta.url)) },
-    },
-  });
-  if (values.store !== 'both' && values.store !== 'memory' && values.store !== 'redis') throw new Error('--store must be both, redis or memory');
-  const valid = scenarioPlans(['redis']).map((plan) => plan.id);
-  const only = values.only?.split(',').map((id) => id.trim()) as ScenarioId[] | undefined;
-  for (const id of only ?? []) if (!valid.includes(id)) throw new Error(`--only: unknown scenario ${id} (one of ${valid.join(', ')})`);
+  let options: Omit<BenchOptions, 'log'>;
+  try {
+    options = parseBenchArgs(process.argv.slice(2), {
+      hasRedisServer: hasRedisServerBinary,
+      defaultOutDir: fileURLToPath(new URL('./results', import.meta.url)),
+    });
+    await mkdir(options.outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new BenchUsageError(`cannot write reports to ${options.outDir} (${error.code ?? error.message})`);
+    });
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    process.stderr.write(`npm run bench: ${error.message}\n`);
+    process.exit(2);
+  }
   const tty = process.stderr.isTTY;
   // Exiting runs the exit hook that stops every server this run started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const { report, markdownPath, jsonPath } = await runBench({
-    quick: values.quick,
-    store: values.store,
-    ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
-    ...(values.warmup ? { warmupS: Number(values.warmup) } : {}),
-    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
-    ...(values.connections ? { connections: Number(values.connections) } : {}),
-    ...(only ? { only } : {}),
-    profile: values.profile,
-    outDir: values.out,
+    ...options,
     log: (line, transient) => {
       if (transient) {
         if (tty) process.stderr.write(`\r\x1b[K${line}`);
