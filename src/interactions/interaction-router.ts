@@ -8,6 +8,7 @@ import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
 import type { LoginMetrics } from '../observability/metrics.js';
+import { requestLog } from '../observability/request-observer.js';
 import { isFirstParty } from '../provider/client-metadata.js';
 import { clientDisplayName, safeHttpUrl, startAgainFor } from '../provider/client-display.js';
 import type { ResourceServerRegistry } from '../provider/resource-servers.js';
@@ -20,7 +21,6 @@ import { grantConsent } from './grant-consent.js';
 import { InteractionExpiredError, loadInteraction, type Interaction } from './load-interaction.js';
 import { describeScopes } from './scope-descriptions.js';
 import { addSecondFactorStep } from './second-factor-step.js';
-import { requestLog } from '../observability/request-observer.js';
 
 export interface InteractionRouterDeps {
   /** The current provider: it is rebuilt when signing keys or resource servers change. */

@@ -5,10 +5,10 @@ import type { InteractionResults } from 'oidc-provider';
 import type { AccountRecord } from '../accounts/account-repository.js';
 import type { SecondFactorService } from '../accounts/second-factor.js';
 import type { Logger } from '../observability/logger.js';
+import { requestLog } from '../observability/request-observer.js';
 import { ACR_PASSWORD, ACR_SECOND_FACTOR } from '../provider/acr.js';
 import type { CsrfTokens } from '../security/csrf.js';
 import { loadInteraction, type Interaction } from './load-interaction.js';
-import { requestLog } from '../observability/request-observer.js';
 
 /** Remembers, for one interaction, whose password was right; signed with the cookie keys. */
 const PENDING_COOKIE = 'gatehouse.second_factor';
