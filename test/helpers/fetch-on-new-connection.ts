@@ -35,6 +35,8 @@ export function fetchOnNewConnection(extraHeaders: () => Record<string, string> 
         });
       });
       outgoing.on('error', reject);
+      // A connection handed to a worker that is dying may never be answered: fail, do not hang.
+      outgoing.setTimeout(5000, () => outgoing.destroy(new Error(`no answer from ${url.href} within 5 s`)));
       outgoing.end(body);
     });
   };
