@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { computeRatios } from './ratios.ts';
+import { combine, type Part } from './run.ts';
 import type { RunRow } from './report.ts';
 import type { ScenarioPlan } from './scenarios.ts';
 
@@ -25,5 +26,18 @@ describe('bench ratios', () => {
     expect(computeRatios([row('ours', [80, 60]), row('bare', [100])], [plan])[0]).toMatchObject({ ratio: 0.8, pairs: 1 });
     expect(computeRatios([row('ours', [80]), row('bare', [0])], [plan])).toEqual([]);
     expect(computeRatios([row('ours', [80]), { ...row('bare', [100]), skipped: 'needs Redis' }], [plan])).toEqual([]);
+  });
+});
+
+describe('bench rounds of one server', () => {
+  const part = (operations: number, p50: number, p99: number): Part => ({
+    result: { operations, seconds: 1, perSecond: operations, latency: { p50, p90: p99, p99, max: p99 * 2 }, failures: 0 },
+    cpuSeconds: 0.5,
+    rssPeak: 100 * 1048576,
+  });
+
+  it('sums operations and time, and reports the highest round\'s p99: one slow round is not averaged away', () => {
+    const row = combine('cc-opaque', 'req/s', 'ours', 'ours', [part(1000, 2, 10), part(1000, 2, 10), part(1000, 2, 10), part(600, 3, 40)]);
+    expect(row).toMatchObject({ operations: 3600, seconds: 4, perSecond: 900, p99Ms: 40, p50Ms: 2.25, cpuSeconds: 2, perCpuSecond: 1800 });
   });
 });

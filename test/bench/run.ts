@@ -190,7 +190,7 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
   return { report, markdownPath, jsonPath };
 }
 
-interface Part {
+export interface Part {
   result: LoadResult;
   cpuSeconds: number;
   rssPeak: number;
@@ -214,7 +214,7 @@ async function measure(target: Target, load: Load, seconds: number, say: (line: 
  * above it), so that one slow round is not averaged away. Each round's own throughput is kept:
  * ratios pair it with the baseline's in that round.
  */
-function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, parts: Part[]): RunRow {
+export function combine(scenario: ScenarioId, unit: RunRow['unit'], role: RunRow['role'], name: string, parts: Part[]): RunRow {
   const sum = (pick: (part: Part) => number) => parts.reduce((total, part) => total + pick(part), 0);
   const mean = (pick: (part: Part) => number) => sum(pick) / parts.length;
   const perCpuSecond = (operations: number, cpuSeconds: number) => (cpuSeconds > 0 ? round(operations / cpuSeconds, 1) : 0);
