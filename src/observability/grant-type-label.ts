@@ -15,7 +15,11 @@ const GTY_GRANT_TYPES: ReadonlyMap<string, string> = new Map([
   ['ciba', 'urn:openid:params:grant-type:ciba'],
 ]);
 
-/** The grant a token came from (oidc-provider's `gty`), labelled as the grant_type a client sends. */
-export function gtyLabel(gty: string): string {
-  return grantTypeLabel(GTY_GRANT_TYPES.get(gty) ?? gty) ?? 'other';
+/**
+ * The grant a token came from, labelled as the grant_type a client sends. oidc-provider's `gty`
+ * accumulates ("authorization_code refresh_token"): the last one issued this token.
+ */
+export function gtyLabel(gty: string | undefined): string {
+  const last = gty?.split(' ').at(-1) ?? '';
+  return grantTypeLabel(GTY_GRANT_TYPES.get(last) ?? last) ?? 'other';
 }

@@ -96,7 +96,7 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
 
   for (const kind of TOKEN_KINDS) {
     const issued = (token: TokenLike) => {
-      const grantType = kind === 'client_credentials' ? 'client_credentials' : lastGrantType(token.gty);
+      const grantType = kind === 'client_credentials' ? 'client_credentials' : gtyLabel(token.gty);
       const format = kind === 'refresh_token' ? 'opaque' : token.format ?? 'opaque';
       metrics?.tokenIssued(kind, grantType, format);
       if (debugging()) log(providerContext()).debug({ event: `${kind}.issued`, client: token.clientId, grant_type: grantType, format }, `${kind} issued`);
@@ -115,9 +115,3 @@ export function observeProviderEvents(provider: Provider, deps: { logger: Logger
 export function providerContext(): KoaContextWithOIDC | undefined {
   return (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
 }
-
-/** `gty` accumulates ("authorization_code refresh_token"); the last one issued this token. */
-function lastGrantType(gty: string | undefined): string {
-  return gtyLabel(gty?.split(' ').at(-1) ?? '');
-}
-
