@@ -20,6 +20,32 @@ interface MetricsMessage {
 // What keeps counting after the process that counted it is gone: a counter, a histogram's buckets.
 const CUMULATIVE = new Set(['counter', 'histogram']);
 
+/** Questions sent over the cluster's IPC channel, each settled by the answer with its id or failed after TIMEOUT_MS. */
+function createPendingAnswers<T>() {
+  const pending = new Map<string, { resolve: (value: T) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  return {
+    ask(send: (id: string) => void, unanswered: string): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const id = randomUUID();
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(unanswered));
+        }, TIMEOUT_MS);
+        pending.set(id, { resolve, reject, timer });
+        send(id);
+      });
+    },
+    settle(message: MetricsMessage, value: T): void {
+      const question = pending.get(message.id);
+      if (!question) return;
+      pending.delete(message.id);
+      clearTimeout(question.timer);
+      if (message.error !== undefined) question.reject(new Error(message.error));
+      else question.resolve(value);
+    },
+  };
+}
+
 /**
  * Primary side. Every serving worker's registry is collected over the cluster IPC channel and
  * summed (gauges as prom-client's hints say); the primary's own registry (the process count) is
@@ -36,7 +62,7 @@ export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSo
   const lastReported = new Map<Worker, MetricsJson>();
   // A chain: a scrape right after an exit waits for that worker's counts to be added.
   let retired: Promise<MetricsJson> = Promise.resolve([]);
-  const pending = new Map<string, { resolve: (metrics: MetricsJson) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  const reports = createPendingAnswers<MetricsJson>();
 
   cluster.on('listening', (worker) => serving.add(worker));
   cluster.on('exit', (worker) => {
@@ -48,27 +74,13 @@ export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSo
     retired = retired.then(async (sum) => await AggregatorRegistry.aggregate([sum, cumulative]).getMetricsAsJSON() as MetricsJson);
   });
 
-  const collect = (worker: Worker) => new Promise<MetricsJson>((resolve, reject) => {
+  const collect = async (worker: Worker): Promise<MetricsJson> => {
     // One that is going away cannot answer (and a send to it would be an unhandled 'error').
-    if (!worker.isConnected()) {
-      reject(new Error(`worker ${worker.id} is exiting`));
-      return;
-    }
-    const id = randomUUID();
-    const timer = setTimeout(() => {
-      pending.delete(id);
-      reject(new Error(`worker ${worker.id} did not report its metrics`));
-    }, TIMEOUT_MS);
-    pending.set(id, {
-      resolve: (metrics) => {
-        lastReported.set(worker, metrics);
-        resolve(metrics);
-      },
-      reject,
-      timer,
-    });
-    worker.send({ type: COLLECT, id } satisfies MetricsMessage);
-  });
+    if (!worker.isConnected()) throw new Error(`worker ${worker.id} is exiting`);
+    const metrics = await reports.ask((id) => worker.send({ type: COLLECT, id } satisfies MetricsMessage), `worker ${worker.id} did not report its metrics`);
+    lastReported.set(worker, metrics);
+    return metrics;
+  };
 
   const source: MetricsSource = {
     contentType: primaryRegistry.contentType,
@@ -79,12 +91,7 @@ export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSo
   };
   cluster.on('message', (worker, message: MetricsMessage) => {
     if (message?.type === COLLECTED) {
-      const request = pending.get(message.id);
-      if (!request) return;
-      pending.delete(message.id);
-      clearTimeout(request.timer);
-      if (message.error !== undefined) request.reject(new Error(message.error));
-      else request.resolve(message.metrics ?? []);
+      reports.settle(message, message.metrics ?? []);
     } else if (message?.type === REQUEST) {
       source.text().then(
         (text) => worker.isConnected() && worker.send({ type: RESPONSE, id: message.id, text } satisfies MetricsMessage),
@@ -97,7 +104,7 @@ export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSo
 
 /** Worker side: report this worker's registry to the primary, and ask the primary for the sum. */
 export function createWorkerMetricsSource(workerRegistry: Registry): MetricsSource {
-  const pending = new Map<string, { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  const sums = createPendingAnswers<string>();
   process.on('message', (message: MetricsMessage) => {
     if (message?.type === COLLECT) {
       const reply = (answer: MetricsMessage) => process.connected && process.send!(answer);
@@ -107,24 +114,10 @@ export function createWorkerMetricsSource(workerRegistry: Registry): MetricsSour
       );
       return;
     }
-    if (message?.type !== RESPONSE) return;
-    const request = pending.get(message.id);
-    if (!request) return;
-    pending.delete(message.id);
-    clearTimeout(request.timer);
-    if (message.error !== undefined) request.reject(new Error(message.error));
-    else request.resolve(message.text ?? '');
+    if (message?.type === RESPONSE) sums.settle(message, message.text ?? '');
   });
   return {
     contentType: workerRegistry.contentType,
-    text: () => new Promise<string>((resolve, reject) => {
-      const id = randomUUID();
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error('the cluster primary did not answer for metrics'));
-      }, TIMEOUT_MS);
-      pending.set(id, { resolve, reject, timer });
-      process.send!({ type: REQUEST, id } satisfies MetricsMessage);
-    }),
+    text: () => sums.ask((id) => process.send!({ type: REQUEST, id } satisfies MetricsMessage), 'the cluster primary did not answer for metrics'),
   };
 }
