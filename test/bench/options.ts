@@ -2,6 +2,11 @@ import { parseArgs } from 'node:util';
 import type { BenchOptions } from './run.ts';
 import { scenarioPlans, type ScenarioId } from './scenarios.ts';
 
+/** Seconds of warm-up, seconds measured and rounds, when not given: a full run, or --quick. */
+export function defaultTiming(quick: boolean): { warmupS: number; seconds: number; rounds: number } {
+  return quick ? { warmupS: 1, seconds: 1, rounds: 1 } : { warmupS: 5, seconds: 8, rounds: 8 };
+}
+
 /** A command line the benchmark cannot run: said in one line, before any server starts. */
 export class BenchUsageError extends Error {}
 
@@ -43,7 +48,8 @@ export function parseBenchArgs(args: readonly string[], deps: { hasRedisServer: 
   const rounds = whole('rounds', values.rounds, 1, 100);
   const warmupS = whole('warmup', values.warmup, 0, 600);
   const connections = whole('connections', values.connections, 1, 1000);
-  const [measured, turns] = [seconds ?? (values.quick ? 1 : 8), rounds ?? (values.quick ? 1 : 8)];
+  const defaults = defaultTiming(values.quick);
+  const [measured, turns] = [seconds ?? defaults.seconds, rounds ?? defaults.rounds];
   if (measured % turns !== 0) throw new BenchUsageError(`--seconds (${measured}) must be a whole multiple of --rounds (${turns}): each round is whole seconds`);
   const valid = scenarioPlans(['redis']).map((plan) => plan.id);
   const only = values.only?.split(',').map((id) => id.trim()) as ScenarioId[] | undefined;

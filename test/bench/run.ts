@@ -6,7 +6,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BenchUsageError, parseBenchArgs } from './options.ts';
+import { BenchUsageError, defaultTiming, parseBenchArgs } from './options.ts';
 import { measurePasswordHash } from './password-hash-cost.ts';
 import { summarizeCpuProfile } from './profile-summary.ts';
 import { startRedis, type ServerProcess } from './processes.ts';
@@ -48,10 +48,11 @@ const PRODUCTION_HASH = { memoryKiB: 19456, passes: 2 };
 
 export async function runBench(options: BenchOptions): Promise<{ report: BenchReport; markdownPath: string; jsonPath: string }> {
   const started = Date.now();
+  const defaults = defaultTiming(options.quick);
   const timing: Timing = {
-    warmupS: options.warmupS ?? (options.quick ? 1 : 5),
-    seconds: options.seconds ?? (options.quick ? 1 : 8),
-    rounds: options.rounds ?? (options.quick ? 1 : 8),
+    warmupS: options.warmupS ?? defaults.warmupS,
+    seconds: options.seconds ?? defaults.seconds,
+    rounds: options.rounds ?? defaults.rounds,
     connections: options.connections ?? 16,
     flowConcurrency: 8,
   };
