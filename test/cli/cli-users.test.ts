@@ -171,30 +171,30 @@ describe('password input', () => {
     return { input, output: { write: (text: string) => { shown += text; } }, shown: () => shown };
   }
 
-  it('the hidden prompt returns the line typed, echoing none of it', async () => {
+  /** The hidden prompt on a fresh terminal, and these keys typed at it. */
+  async function typeAtPrompt(keys: string) {
     const { promptHidden } = await import('../../src/cli/prompt-hidden.js');
     const terminal = fakeTerminal();
     const answer = promptHidden('Password: ', terminal);
-    terminal.input.write('s3cret pass\r');
+    terminal.input.write(keys);
+    return { answer, terminal, promptHidden };
+  }
+
+  it('the hidden prompt returns the line typed, echoing none of it', async () => {
+    const { answer, terminal } = await typeAtPrompt('s3cret pass\r');
     await expect(answer).resolves.toBe('s3cret pass');
     expect(terminal.shown()).toBe('Password: \n');
     expect(terminal.input.isRaw).toBe(false);
   });
 
   it('Ctrl-C at the hidden prompt cancels the command with exit code 130, as an interrupt does', async () => {
-    const { promptHidden } = await import('../../src/cli/prompt-hidden.js');
-    const terminal = fakeTerminal();
-    const answer = promptHidden('Password: ', terminal);
-    terminal.input.write('half typ\x03');
+    const { answer, terminal } = await typeAtPrompt('half typ\x03');
     await expect(answer).rejects.toMatchObject({ name: 'CliError', message: 'cancelled', exitCode: 130 });
     expect(terminal.input.isRaw).toBe(false);
   });
 
   it('Ctrl-D (end of input) at the hidden prompt fails the command, saying no password was typed', async () => {
-    const { promptHidden } = await import('../../src/cli/prompt-hidden.js');
-    const terminal = fakeTerminal();
-    const answer = promptHidden('Password: ', terminal);
-    terminal.input.write('\x04');
+    const { answer, promptHidden } = await typeAtPrompt('\x04');
     await expect(answer).rejects.toMatchObject({ name: 'CliError', message: expect.stringMatching(/no password was typed/), exitCode: 1 });
     const closed = fakeTerminal();
     closed.input.end();
