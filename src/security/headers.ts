@@ -27,7 +27,8 @@ export function createSecurityHeaders(deps: { hsts: boolean; providerPages?: boo
   return async function securityHeaders(ctx, next) {
     setHeaders(ctx);
     await next();
-    const csp = ctx.response.get('Content-Security-Policy');
+    // Node's getter: Koa's copies every header of the response to read one, on every request.
+    const csp = ctx.res.getHeader('content-security-policy');
     // 'none' next to a hash is ignored by browsers (CSP3 §2.3.1) but noisy: keep only the hash.
     if (typeof csp === 'string' && /script-src 'none' 'sha256-/.test(csp)) {
       ctx.set('Content-Security-Policy', csp.replace("script-src 'none' ", 'script-src '));
