@@ -13,8 +13,10 @@ const OWN = new Set(['same-origin', 'none']);
  */
 export function rejectCrossSitePosts(isForm: (path: string) => boolean): Middleware {
   return function crossSitePosts(ctx, next) {
-    const site = ctx.get('Sec-Fetch-Site');
-    if (ctx.method === 'POST' && site && !OWN.has(site) && isForm(ctx.path)) {
+    // Every request passes here (token requests too): the header is read only for a POST.
+    if (ctx.method !== 'POST') return next();
+    const site = ctx.req.headers['sec-fetch-site'];
+    if (site && !OWN.has(site) && isForm(ctx.path)) {
       ctx.throw(403, 'This form was not sent from our page. Go back and try again.');
     }
     return next();
