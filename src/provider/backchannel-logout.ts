@@ -45,19 +45,37 @@ export function deliverBackchannelLogoutsInBackground(provider: Provider, option
       () => log.info(context, 'back-channel logout delivered'),
       (error: Error) => {
         const delay = delays[attemptNo - 1];
+        const reason = withoutUrlSecrets(error.message);
         if (delay === undefined || closed) {
-          log.error({ ...context, reason: error.message }, 'back-channel logout failed; giving up');
+          log.error({ ...context, reason }, 'back-channel logout failed; giving up');
           return;
         }
-        log.warn({ ...context, reason: error.message, retryInMs: delay }, 'back-channel logout failed; will retry');
+        log.warn({ ...context, reason, retryInMs: delay }, 'back-channel logout failed; will retry');
         const timer = setTimeout(() => {
           waiting.delete(timer);
-          attempt(client, sub, sid, attemptNo + 1);
+          retry(client, sub, sid, attemptNo + 1);
         }, delay);
         waiting.add(timer);
       },
     ).finally(() => inFlight.delete(delivery));
     inFlight.add(delivery);
+  };
+
+  // A retry goes to the client as it is registered now: one deleted meanwhile (RFC 7592) gets
+  // nothing more, and one that changed its URI gets the new one. If the store cannot say, the
+  // retry goes where the first attempt went.
+  const retry = (client: Client, sub: string, sid: string, attemptNo: number): void => {
+    const lookup = provider.Client.find(client.clientId).then(
+      (current) => {
+        if (closed) return;
+        if (current) attempt(current, sub, sid, attemptNo);
+        else log.info({ event: 'backchannel_logout', clientId: client.clientId, attempt: attemptNo }, 'back-channel logout dropped: the client is no longer registered');
+      },
+      () => {
+        if (!closed) attempt(client, sub, sid, attemptNo);
+      },
+    ).finally(() => inFlight.delete(lookup));
+    inFlight.add(lookup);
   };
 
   prototype.backchannelLogout = async function queueLogout(this: Client, sub: string, sid: string) {
@@ -73,4 +91,19 @@ export function deliverBackchannelLogoutsInBackground(provider: Provider, option
       await Promise.all([...inFlight]);
     },
   };
+}
+
+/**
+ * An error's message with every URL in it cut to scheme, host and path. Failures quote the
+ * receiver's URI whole (fetch's refusal of a URL with credentials, oidc-provider's "expected 200
+ * OK from <uri>"), and a client may have put a password or a key in it.
+ */
+export function withoutUrlSecrets(message: string): string {
+  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, (match) => {
+    const text = match.replace(/[,.;:)]+$/, '');
+    const tail = match.slice(text.length);
+    if (!URL.canParse(text)) return `[a URL]${tail}`;
+    const url = new URL(text);
+    return `${url.protocol}//${url.host}${url.pathname}${tail}`;
+  });
 }

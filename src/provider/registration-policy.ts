@@ -10,8 +10,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /**
  * What we accept from dynamic registration and its management (RFC 7591 §2, RFC 7592 §2.2), beyond
  * oidc-provider's own schema checks: redirect URIs use https, or http on a loopback address
- * (native apps, RFC 8252 §7.3), never a fragment (RFC 6749 §3.1.2), nor in the back-channel
- * logout URI; only our grant types.
+ * (native apps, RFC 8252 §7.3), never a fragment (RFC 6749 §3.1.2) nor credentials, nor in the
+ * back-channel logout URI; only our grant types.
  * Token endpoint auth methods are limited for every client by `clientAuthMethods`.
  */
 export function checkRegistrationPolicy(metadata: Record<string, unknown>): void {
@@ -25,10 +25,13 @@ export function checkRegistrationPolicy(metadata: Record<string, unknown>): void
       if (problem) throw new errors.InvalidClientMetadata(`${property} ${problem}`);
     }
   }
-  // OpenID Connect Back-Channel Logout §2.2: the logout URI MUST NOT include a fragment.
   const backchannelLogoutUri = metadata['backchannel_logout_uri'];
-  if (typeof backchannelLogoutUri === 'string' && backchannelLogoutUri.includes('#')) {
-    throw new errors.InvalidClientMetadata('backchannel_logout_uri must not contain a fragment');
+  if (typeof backchannelLogoutUri === 'string') {
+    // OpenID Connect Back-Channel Logout §2.2: the logout URI MUST NOT include a fragment.
+    if (backchannelLogoutUri.includes('#')) throw new errors.InvalidClientMetadata('backchannel_logout_uri must not contain a fragment');
+    // fetch refuses a URL with credentials, so no logout could ever be delivered; and the
+    // password would be stored and shown with the client's metadata.
+    if (hasCredentials(backchannelLogoutUri)) throw new errors.InvalidClientMetadata('backchannel_logout_uri must not contain credentials');
   }
   const grantTypes = metadata['grant_types'];
   if (grantTypes !== undefined) {
@@ -45,8 +48,15 @@ export function redirectUriProblem(uri: unknown): string | undefined {
   if (typeof uri !== 'string' || !URL.canParse(uri)) return 'must contain absolute URLs';
   const url = new URL(uri);
   if (uri.includes('#')) return 'must not contain fragments';
-  if (url.username || url.password) return 'must not contain credentials';
+  if (hasCredentials(uri)) return 'must not contain credentials';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
   return 'must use https, or http on a loopback address (127.0.0.1, [::1], localhost)';
+}
+
+/** Whether the URL names a user or password (`https://user:pass@host/`). */
+function hasCredentials(uri: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const url = new URL(uri);
+  return url.username !== '' || url.password !== '';
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +87,17 @@ async function signedInClient(backchannelUri: string) {
   return { config, browser, idToken: tokens.id_token!, claims: tokens.claims()! };
 }
 
+/** The first back-channel logout log line that `matches`, waited for (retries come seconds later). */
+async function logLine(matches: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (let tries = 0; tries < 500; tries++) {
+    const found = server.logs.map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line['event'] === 'backchannel_logout' && matches(line));
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('no such back-channel logout log line');
+}
+
 /** The user signs out at Gatehouse (RP-initiated logout, confirmed on our page). */
 async function signOut(browser: Browser, config: client.Configuration, idToken: string) {
   const confirmation = await browser.open(client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: 'http://localhost:8080/' }));
@@ -132,6 +144,33 @@ describe('OIDC back-channel logout', () => {
       [2, 'back-channel logout delivered'],
     ]);
     expect(server.logs.join('\n')).not.toContain(first!.logoutToken);
+  });
+
+  it('logs a failure without the key a client put in its logout URI', async () => {
+    const rp = await receiver(({ response }, index) => response.writeHead(index === 0 ? 500 : 204).end());
+    const key = `key-${randomBytes(12).toString('hex')}`;
+    const { config, browser, idToken } = await signedInClient(`${rp.url}?key=${key}`);
+    await signOut(browser, config, idToken);
+
+    await rp.received(1);
+    const failure = await logLine((line) => line['clientId'] === config.clientMetadata().client_id && line['attempt'] === 1);
+    expect(failure['reason']).toBe(`expected 200 OK from ${rp.url}, got: 500 Internal Server Error`);
+    expect(server.logs.join('\n')).not.toContain(key);
+  });
+
+  it('sends no retry to a client deleted since the failed attempt (RFC 7592)', async () => {
+    const rp = await receiver(({ response }) => response.writeHead(503).end());
+    const { config, browser, idToken } = await signedInClient(rp.url);
+    const clientId = config.clientMetadata().client_id;
+    await signOut(browser, config, idToken);
+    await rp.received(1);
+
+    const metadata = config.clientMetadata() as { registration_client_uri?: string; registration_access_token?: string };
+    const deleted = await fetch(metadata.registration_client_uri!, { method: 'DELETE', headers: { authorization: `Bearer ${metadata.registration_access_token}` } });
+    expect(deleted.status).toBe(204);
+    const dropped = await logLine((line) => line['clientId'] === clientId && line['attempt'] === 2);
+    expect(dropped['msg']).toBe('back-channel logout dropped: the client is no longer registered');
+    expect(rp.deliveries).toHaveLength(1);
   });
 
   it('never holds up the user: the logout completes while the receiver is still not answering', async () => {

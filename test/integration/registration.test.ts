@@ -33,6 +33,12 @@ describe('dynamic client registration metadata (RFC 7591 §2)', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: 'backchannel_logout_uri must not contain a fragment' });
   });
 
+  it('refuses a backchannel_logout_uri with a user or password in it: no logout could be sent there, and it would be stored', async () => {
+    const response = await register({ redirect_uris: ['https://app.example.com/cb'], backchannel_logout_uri: 'https://rp:s3cret@app.example.com/logout' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: 'backchannel_logout_uri must not contain credentials' });
+  });
+
   it('logs the start of a refusal that quotes what the client sent, not 50 KB of it', async () => {
     const marker = `grant-${randomBytes(6).toString('hex')}-`;
     const response = await register({ redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code', marker.padEnd(50_000, 'Z')] });
