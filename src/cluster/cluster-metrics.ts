@@ -19,6 +19,7 @@ interface MetricsMessage {
 
 // What keeps counting after the process that counted it is gone: a counter, a histogram's buckets.
 const CUMULATIVE = new Set(['counter', 'histogram']);
+const cumulativeOf = (metrics: MetricsJson): MetricsJson => metrics.filter((metric) => CUMULATIVE.has(String(metric.type)));
 
 /** Questions sent over the cluster's IPC channel, each settled by the answer with its id or failed after TIMEOUT_MS. */
 function createPendingAnswers<T>() {
@@ -55,7 +56,8 @@ function createPendingAnswers<T>() {
  * A worker that dies takes its counts with it, and the sum would go down: Prometheus reads that
  * as a reset and counts the survivors' totals again (rate() and increase() jump). So what each
  * worker last reported of its counters and histograms is kept when it exits, and added to every
- * later sum: a total never falls below what a scrape has seen.
+ * later sum: a total never falls below what a scrape has seen. A worker that exits during a
+ * scrape is counted once in it, and the scrape does not wait for it (collect).
  */
 export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSource {
   const serving = new Set<Worker>();
@@ -70,23 +72,45 @@ export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSo
     const last = lastReported.get(worker);
     lastReported.delete(worker);
     if (!last) return;
-    const cumulative = last.filter((metric) => CUMULATIVE.has(String(metric.type)));
-    retired = retired.then(async (sum) => await AggregatorRegistry.aggregate([sum, cumulative]).getMetricsAsJSON() as MetricsJson);
+    retired = retired.then(async (sum) => await AggregatorRegistry.aggregate([sum, cumulativeOf(last)]).getMetricsAsJSON() as MetricsJson);
   });
 
+  /**
+   * A worker's report for one scrape. One that exits before it answers (or is already going away)
+   * is counted by its last report instead, as later scrapes count it from `retired`; the scrape
+   * need not wait for an answer that cannot come.
+   */
   const collect = async (worker: Worker): Promise<MetricsJson> => {
-    // One that is going away cannot answer (and a send to it would be an unhandled 'error').
-    if (!worker.isConnected()) throw new Error(`worker ${worker.id} is exiting`);
-    const metrics = await reports.ask((id) => worker.send({ type: COLLECT, id } satisfies MetricsMessage), `worker ${worker.id} did not report its metrics`);
-    lastReported.set(worker, metrics);
-    return metrics;
+    const previous = lastReported.get(worker);
+    const standIn = () => (previous ? cumulativeOf(previous) : []);
+    // A send to a worker that is going away would be an unhandled 'error'.
+    if (!worker.isConnected()) return standIn();
+    let onExit!: () => void;
+    const exited = new Promise<undefined>((resolve) => {
+      onExit = () => resolve(undefined);
+      worker.once('exit', onExit);
+    });
+    try {
+      const metrics = await Promise.race([
+        reports.ask((id) => worker.send({ type: COLLECT, id } satisfies MetricsMessage), `worker ${worker.id} did not report its metrics`),
+        exited,
+      ]);
+      if (!metrics) return standIn();
+      lastReported.set(worker, metrics);
+      return metrics;
+    } finally {
+      worker.off('exit', onExit);
+    }
   };
 
   const source: MetricsSource = {
     contentType: primaryRegistry.contentType,
     async text() {
+      // The workers retired before this scrape. One that exits during it is counted once: by its
+      // answer, or by its last report in its place; `retired` has it only from the next scrape on.
+      const retiredBefore = retired;
       const [workers, own] = await Promise.all([Promise.all([...serving].map(collect)), primaryRegistry.metrics()]);
-      return `${await AggregatorRegistry.aggregate([...workers, await retired]).metrics()}\n${own}`;
+      return `${await AggregatorRegistry.aggregate([...workers, await retiredBefore]).metrics()}\n${own}`;
     },
   };
   cluster.on('message', (worker, message: MetricsMessage) => {

@@ -3,6 +3,7 @@ import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.js';
 import { buildDist } from '../helpers/build-dist.js';
 import { fetchOnNewConnection } from '../helpers/fetch-on-new-connection.js';
+import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
 import { startRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
 import { spawnGatehouse, type SpawnedGatehouse } from '../helpers/spawn-gatehouse.js';
@@ -189,5 +190,56 @@ describeWithRedis('WORKERS=2 metrics when a worker is replaced', 'redis-server-b
       return servingPids().size === 3;
     }, 20_000, 'a replacement worker to answer');
     expect(await scrapedTokens()).toBe(6);
+  }, 60_000);
+});
+
+describeWithRedis('WORKERS=2 metrics when a worker exits during a scrape', 'redis-server-binary', () => {
+  // Scraped on METRICS_PORT, where the primary itself answers: no worker carries the scrape.
+  const env: Record<string, string> = {};
+  beforeAll(async () => {
+    env['METRICS_PORT'] = String(await freePort());
+  });
+  const workers = useTwoWorkers(env);
+  const { servingPids } = workers;
+  let requestCount = 0;
+  const onNewConnection = fetchOnNewConnection(() => ({ 'x-request-id': `scrape-${++requestCount}` }));
+
+  const scrape = async () => {
+    const response = await fetch(`http://127.0.0.1:${env['METRICS_PORT']}/metrics`);
+    const line = (await response.text()).split('\n').find((candidate) => candidate.startsWith('gatehouse_tokens_issued_total{kind="client_credentials"'));
+    return { status: response.status, tokens: line ? Number(line.split(' ').at(-1)) : 0 };
+  };
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('counts a worker that answered and then died once, and answers at once for one that died before answering', async () => {
+    for (let i = 0; i < 6; i++) {
+      const response = await onNewConnection(`${workers.server.issuer}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
+      });
+      expect(response.status).toBe(200);
+    }
+    await waitFor(() => servingPids().size === 2, 5000, 'both workers to have answered');
+    expect(await scrape()).toEqual({ status: 200, tokens: 6 });
+    const [first, second] = [...servingPids()] as [number, number];
+
+    // The first worker answers this scrape and dies while the second has not answered yet.
+    process.kill(second, 'SIGSTOP');
+    const during = scrape();
+    await pause(500);
+    process.kill(first, 'SIGKILL');
+    await pause(500);
+    process.kill(second, 'SIGCONT');
+    expect(await during).toEqual({ status: 200, tokens: 6 });
+    expect(await scrape()).toEqual({ status: 200, tokens: 6 });
+
+    // The second dies before it answers: its last report stands in (the scrape used to wait for it, then fail with a 503).
+    process.kill(second, 'SIGSTOP');
+    const unanswered = scrape();
+    await pause(500);
+    process.kill(second, 'SIGKILL');
+    expect(await unanswered).toEqual({ status: 200, tokens: 6 });
+    expect(await scrape()).toEqual({ status: 200, tokens: 6 });
   }, 60_000);
 });
