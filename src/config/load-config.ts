@@ -181,7 +181,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const devicePollIntervalSeconds = parseInteger('DEVICE_POLL_INTERVAL', read('DEVICE_POLL_INTERVAL'), 5, 1, 60, problems);
 
   const workersRaw = read('WORKERS');
-  const workers = workersRaw === 'auto' ? machine.cpus : parseInteger('WORKERS', workersRaw, 1, 1, 256, problems);
+  const workers = workersRaw === 'auto' ? machine.cpus : parseWorkers(workersRaw, problems);
   if (workers > 1 && !redis) {
     problems.push(`WORKERS=${workersRaw} needs REDIS_URL (or REDIS_CLUSTER_NODES or REDIS_SENTINELS): the embedded store lives inside one process, so workers would not share sessions, codes or tokens (run WORKERS=1, or configure Redis)`);
   }
@@ -240,4 +240,12 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** WORKERS: a count, or `auto` (one per core, decided by the caller); the refusal names both. */
+function parseWorkers(raw: string | undefined, problems: string[]): number {
+  const count: string[] = [];
+  const workers = parseInteger('WORKERS', raw, 1, 1, 256, count);
+  if (count.length > 0) problems.push(`WORKERS must be auto (one per core) or a whole number from 1 to 256 (got "${raw}")`);
+  return workers;
 }

@@ -37,8 +37,8 @@ describe('operations settings: workers, metrics, shutdown, the embedded store\'s
   });
 
   it('reports bad WORKERS, METRICS_PORT, METRICS_ENABLED and SHUTDOWN_GRACE_MS together', () => {
-    const problems = problemsOf({ WORKERS: 'many', METRICS_PORT: '70000', METRICS_ENABLED: 'perhaps', SHUTDOWN_GRACE_MS: '-1' });
-    expect(problems).toMatch(/WORKERS must be a whole number from 1 to 256/);
+    const problems = problemsOf({ WORKERS: 'AUTO', METRICS_PORT: '70000', METRICS_ENABLED: 'perhaps', SHUTDOWN_GRACE_MS: '-1' });
+    expect(problems).toMatch(/WORKERS must be auto \(one per core\) or a whole number from 1 to 256 \(got "AUTO"\)/);
     expect(problems).toMatch(/METRICS_PORT must be a whole number from 1 to 65535/);
     expect(problems).toMatch(/METRICS_ENABLED must be true or false/);
     expect(problems).toMatch(/SHUTDOWN_GRACE_MS must be a whole number/);
