@@ -62,7 +62,11 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     worker.on('exit', (code, signal) => {
       const wasReady = ready.delete(worker);
       countLive();
-      if (stopping) return;
+      if (stopping) {
+        // Its requests were cut: say so, as a worker that drains logs that it did.
+        if (code !== 0) logger.warn({ worker: worker.id, exitCode: code, signal }, 'a worker did not stop cleanly');
+        return;
+      }
       if (!announced && !wasReady) {
         logger.fatal({ worker: worker.id, exitCode: code, signal }, 'a worker failed to start; stopping the cluster');
         stopAll().finally(() => process.exit(1));
@@ -88,7 +92,13 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     // Each worker drains within SHUTDOWN_GRACE_MS; past that plus a margin, stop waiting.
     const deadline = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs + 5000).unref());
     await Promise.race([Promise.all(exited), deadline]);
-    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
+    for (const worker of workers) {
+      if (worker.isDead()) continue;
+      logger.error({ worker: worker.id, graceMs: config.shutdownGraceMs }, 'a worker did not drain in time; killing it');
+      worker.process.kill('SIGKILL');
+    }
+    // Their exits are logged before the primary goes (a killed process exits at once).
+    await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     await drainAll(metricsServers, 1000);
   };
 

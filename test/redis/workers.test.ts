@@ -243,3 +243,26 @@ describeWithRedis('WORKERS=2 metrics when a worker exits during a scrape', 'redi
     expect(await scrape()).toEqual({ status: 200, tokens: 6 });
   }, 60_000);
 });
+
+describeWithRedis('WORKERS=2 when a worker does not drain', 'redis-server-binary', () => {
+  const workers = useTwoWorkers({ SHUTDOWN_GRACE_MS: '500' });
+  const onNewConnection = fetchOnNewConnection(() => ({}));
+
+  it('kills it after the grace period and logs which worker it was', async () => {
+    await waitFor(async () => {
+      await onNewConnection(`${workers.server.issuer}/healthz`);
+      return workers.servingPids().size === 2;
+    }, 10_000, 'both workers to answer');
+    const [stuck] = [...workers.servingPids()] as [number];
+    process.kill(stuck, 'SIGSTOP');
+
+    workers.server.child.kill('SIGTERM');
+    await workers.server.exited;
+    // What the primary wrote last may be read after its exit.
+    const lines = () => workers.server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    await waitFor(() => lines().some((line) => line['msg'] === 'a worker did not stop cleanly'), 5000, 'the primary\'s last lines');
+    expect(lines()).toContainEqual(expect.objectContaining({ pid: workers.server.child.pid, msg: 'a worker did not drain in time; killing it' }));
+    expect(lines()).toContainEqual(expect.objectContaining({ signal: 'SIGKILL', msg: 'a worker did not stop cleanly' }));
+    expect(() => process.kill(stuck, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  }, 30_000);
+});
