@@ -40,7 +40,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   try {
     running = await startGatehouse(config, logger, options);
   } catch (error) {
-    exitFailedStart(logger, error);
+    exitFailedStart(logger, error, { problemsAsLogLine: cluster.isWorker });
   }
   onShutdownSignal(logger, () => running.close(config.shutdownGraceMs));
   if (cluster.isWorker) process.send!(READY_MESSAGE);

@@ -20,9 +20,15 @@ export function loadOrExit<T>(load: (env: Env) => T, env: Env = process.env): T 
  * For entry points whose start failed once the logger exists: a configuration problem found then
  * (keys, files) on stderr as loadOrExit writes it, anything else (a port in use) as one fatal log
  * line, not an unhandled rejection and Node's stack trace. Exit code 1 either way.
+ * `problemsAsLogLine`: the configuration problem too as a fatal log line, for a process whose
+ * stderr no one reads as text (a cluster worker: the primary only learns its exit code).
  */
-export function exitFailedStart(logger: Logger, error: unknown): never {
-  if (error instanceof ConfigError) exitWithProblems(error);
+export function exitFailedStart(logger: Logger, error: unknown, options: { problemsAsLogLine?: boolean } = {}): never {
+  if (error instanceof ConfigError) {
+    if (!options.problemsAsLogLine) exitWithProblems(error);
+    logger.fatal({ problems: error.problems }, 'failed to start: invalid configuration');
+    process.exit(1);
+  }
   logger.fatal({ err: error }, 'failed to start');
   process.exit(1);
 }

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.js';
 import { buildDist } from '../helpers/build-dist.js';
 import { fetchOnNewConnection } from '../helpers/fetch-on-new-connection.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
+import { runMain } from '../helpers/run-main.js';
 import { startRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
 import { spawnGatehouse, type SpawnedGatehouse } from '../helpers/spawn-gatehouse.js';
 import { describeWithRedis } from '../helpers/test-stores.js';
@@ -264,5 +268,33 @@ describeWithRedis('WORKERS=2 when a worker does not drain', 'redis-server-binary
     expect(lines()).toContainEqual(expect.objectContaining({ pid: workers.server.child.pid, msg: 'a worker did not drain in time; killing it' }));
     expect(lines()).toContainEqual(expect.objectContaining({ signal: 'SIGKILL', msg: 'a worker did not stop cleanly' }));
     expect(() => process.kill(stuck, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  }, 30_000);
+});
+
+describeWithRedis('WORKERS=2 whose workers cannot start', 'redis-server-binary', () => {
+  let redis: RedisServer;
+  let dir: string;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-workers-'));
+  });
+  afterAll(async () => {
+    await redis?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs why, as a JSON line naming the worker (the primary only sees its exit code)', async () => {
+    await writeFile(join(dir, 'clients.json'), '[{"client_id": ');
+    const [port, apiPort] = [await freePort(), await freePort()];
+    const { code, stdout, stderr } = await runMain({
+      WORKERS: '2', REDIS_URL: redis.url, NODE_ENV: 'development', LOG_LEVEL: 'info', PORT: String(port), API_PORT: String(apiPort),
+      DATA_DIR: join(dir, 'data'), CLIENTS_FILE: join(dir, 'clients.json'),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const reason = lines.find((line) => line['msg'] === 'failed to start: invalid configuration');
+    expect(reason).toMatchObject({ level: 60, worker: expect.any(Number), problems: [expect.stringContaining('clients.json')] });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'a worker failed to start; stopping the cluster' }));
   }, 30_000);
 });
