@@ -123,6 +123,25 @@ function useTwoWorkers(env: Record<string, string> = {}) {
   };
 }
 
+/** Issues `count` client_credentials tokens, each on a new connection, and waits until both workers have answered some. */
+async function issueTokens(workers: ReturnType<typeof useTwoWorkers>, onNewConnection: ReturnType<typeof fetchOnNewConnection>, count: number) {
+  for (let i = 0; i < count; i++) {
+    const response = await onNewConnection(`${workers.server.issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
+    });
+    expect(response.status).toBe(200);
+  }
+  await waitFor(() => workers.servingPids().size === 2, 5000, 'both workers to have answered');
+}
+
+/** The client_credentials tokens a /metrics text counts. */
+function tokensIn(metrics: string): number {
+  const line = metrics.split('\n').find((candidate) => candidate.startsWith('gatehouse_tokens_issued_total{kind="client_credentials"'));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
 describeWithRedis('WORKERS=2 when a worker dies while Redis is down', 'redis-server-binary', () => {
   const workers = useTwoWorkers({ REDIS_CONNECT_TIMEOUT_MS: '1000' });
   const { servingPids } = workers;
@@ -164,8 +183,7 @@ describeWithRedis('WORKERS=2 metrics when a worker is replaced', 'redis-server-b
   const tokensIssued = async () => {
     const response = await onNewConnection(`${workers.server.issuer}/metrics`);
     if (response.status !== 200) return undefined;
-    const line = (await response.text()).split('\n').find((candidate) => candidate.startsWith('gatehouse_tokens_issued_total{kind="client_credentials"'));
-    return line ? Number(line.split(' ').at(-1)) : 0;
+    return tokensIn(await response.text());
   };
 
   /** A scrape that gets an answer: a connection the primary handed to the killed worker is never answered. */
@@ -176,15 +194,7 @@ describeWithRedis('WORKERS=2 metrics when a worker is replaced', 'redis-server-b
   };
 
   it('never counts down: the dead worker\'s last reported tokens stay in the total (Prometheus would read a drop as a reset)', async () => {
-    for (let i = 0; i < 6; i++) {
-      const response = await onNewConnection(`${workers.server.issuer}/oauth/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
-      });
-      expect(response.status).toBe(200);
-    }
-    await waitFor(() => servingPids().size === 2, 5000, 'both workers to have answered');
+    await issueTokens(workers, onNewConnection, 6);
     expect(await scrapedTokens()).toBe(6);
 
     const [dead] = [...servingPids()] as [number];
@@ -210,21 +220,12 @@ describeWithRedis('WORKERS=2 metrics when a worker exits during a scrape', 'redi
 
   const scrape = async () => {
     const response = await fetch(`http://127.0.0.1:${env['METRICS_PORT']}/metrics`);
-    const line = (await response.text()).split('\n').find((candidate) => candidate.startsWith('gatehouse_tokens_issued_total{kind="client_credentials"'));
-    return { status: response.status, tokens: line ? Number(line.split(' ').at(-1)) : 0 };
+    return { status: response.status, tokens: tokensIn(await response.text()) };
   };
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('counts a worker that answered and then died once, and answers at once for one that died before answering', async () => {
-    for (let i = 0; i < 6; i++) {
-      const response = await onNewConnection(`${workers.server.issuer}/oauth/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${DEMO_CONFIDENTIAL.id}:${DEMO_CONFIDENTIAL.secret}`).toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
-      });
-      expect(response.status).toBe(200);
-    }
-    await waitFor(() => servingPids().size === 2, 5000, 'both workers to have answered');
+    await issueTokens(workers, onNewConnection, 6);
     expect(await scrape()).toEqual({ status: 200, tokens: 6 });
     const [first, second] = [...servingPids()] as [number, number];
 
