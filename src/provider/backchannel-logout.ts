@@ -98,7 +98,7 @@ export function deliverBackchannelLogoutsInBackground(provider: Provider, option
  * receiver's URI whole (fetch's refusal of a URL with credentials, oidc-provider's "expected 200
  * OK from <uri>"), and a client may have put a password or a key in it.
  */
-export function withoutUrlSecrets(message: string): string {
+function withoutUrlSecrets(message: string): string {
   return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, (match) => {
     const text = match.replace(/[,.;:)]+$/, '');
     const tail = match.slice(text.length);
