@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AccountRecord } from '../accounts/account-repository.js';
 import type { AccountService } from '../accounts/account-service.js';
-import type { CodeCheck, SecondFactorService } from '../accounts/second-factor.js';
+import { countSignInCode, type CodeCheck, type SecondFactorService } from '../accounts/second-factor.js';
 import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,7 +25,7 @@ export interface AccountSecurityDeps {
   /** Where signing out records the session as ended (shared through Redis when it is the store). */
   replayCache: ReplayCache;
   logger: Logger;
-  /** Password sign-ins by outcome, counted with the login page's. */
+  /** Sign-ins by outcome, counted with the login page's. */
   loginMetrics?: LoginMetrics;
   /** Where the pages live, e.g. "/account/security" (with the issuer's path in front, if any). */
   prefix: string;
@@ -124,7 +124,6 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     }
     // The password was right: no failure, whatever the second factor says (it has its own lock).
     await deps.throttle.succeeded(attempt);
-    deps.loginMetrics?.succeeded();
     if (secondFactor.isEnrolled(account)) {
       const code = field(ctx, 'code', 64);
       if (!code) {
@@ -132,7 +131,11 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
         return renderSignIn(ctx, { error: 'Enter the code from your authenticator app, or a recovery code.', username, askCode: true });
       }
       const check = await secondFactor.check(account.id, code);
-      if (!check.ok) return renderSignIn(ctx, { error: codeProblem(ctx, check), username, askCode: true });
+      countSignInCode(check, deps.loginMetrics);
+      // Removed by an administrator since the password was checked: the password is what remains.
+      if (!check.ok && check.reason !== 'not_enrolled') return renderSignIn(ctx, { error: codeProblem(ctx, check), username, askCode: true });
+    } else {
+      deps.loginMetrics?.succeeded();
     }
     sessions.start(ctx, account.id);
     requestLog(ctx, deps.logger).info({ event: 'account_security.sign_in.succeeded', accountId: account.id }, 'account page sign-in');

@@ -1,4 +1,5 @@
 import type { KeySealer } from '../keys/key-encryption.js';
+import type { LoginMetrics } from '../observability/metrics.js';
 import type { AccountRecord, AccountRepository, SecondFactorRecord } from './account-repository.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 import { findRecoveryCode, generateRecoveryCodes } from './recovery-codes.js';
@@ -13,7 +14,22 @@ const MAX_WRITE_ATTEMPTS = 8;
 export type CodeCheck =
   | { ok: true; method: 'totp' | 'recovery_code'; recoveryCodesLeft: number }
   | { ok: false; reason: 'wrong_code' | 'not_enrolled' }
-  | { ok: false; reason: 'locked'; retryAfterSeconds: number };
+  /** `justLocked`: this code was wrong and set the lock; otherwise the code was not looked at. */
+  | { ok: false; reason: 'locked'; retryAfterSeconds: number; justLocked: boolean };
+
+/**
+ * A sign-in's code step in the login metrics: the sign-in succeeds with its code (or with the
+ * password alone when the authenticator was removed meanwhile), a wrong code is a failure, and
+ * the one that sets the lock a lockout too. A code refused because of the lock was not tried.
+ */
+export function countSignInCode(check: CodeCheck, metrics: LoginMetrics | undefined): void {
+  if (check.ok || check.reason === 'not_enrolled') return metrics?.succeeded();
+  if (check.reason === 'wrong_code') return metrics?.failed();
+  if (check.reason === 'locked' && check.justLocked) {
+    metrics?.failed();
+    metrics?.lockedOut();
+  }
+}
 
 export interface SecondFactorService {
   isEnrolled(account: AccountRecord): boolean;
@@ -115,7 +131,7 @@ export function createSecondFactorService(deps: {
       if (!factor) return { result: { ok: false, reason: 'not_enrolled' } };
       const nowSeconds = Math.floor(now() / 1000);
       if (factor.lockedUntil !== undefined && factor.lockedUntil > nowSeconds) {
-        return { result: { ok: false, reason: 'locked', retryAfterSeconds: factor.lockedUntil - nowSeconds } };
+        return { result: { ok: false, reason: 'locked', retryAfterSeconds: factor.lockedUntil - nowSeconds, justLocked: false } };
       }
       const { secret, toStore: totpSecret } = readSecret(accountId, factor.totpSecret);
       const step = matchTotp(secret, code, now(), factor.lastUsedStep);
@@ -136,7 +152,7 @@ export function createSecondFactorService(deps: {
       const failedAttempts = factor.failedAttempts + 1;
       const locked = failedAttempts % MAX_FAILED_ATTEMPTS === 0;
       return {
-        result: locked ? { ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS } : { ok: false, reason: 'wrong_code' },
+        result: locked ? { ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS, justLocked: true } : { ok: false, reason: 'wrong_code' },
         secondFactor: { ...factor, totpSecret, failedAttempts, lockedUntil: locked ? nowSeconds + LOCK_SECONDS : factor.lockedUntil },
       };
     }, { ok: false, reason: 'not_enrolled' })),

@@ -97,7 +97,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   };
 
   const secondFactorStep = addSecondFactorStep(router, {
-    provider: deps.provider, secondFactor: deps.secondFactor, csrf, logger: deps.logger, prefix, forms, render, finish, requireCsrf,
+    provider: deps.provider, secondFactor: deps.secondFactor, csrf, logger: deps.logger, loginMetrics: deps.loginMetrics, prefix, forms, render, finish, requireCsrf,
   });
 
   router.get('/:uid', async (ctx) => {
@@ -154,7 +154,6 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
       return renderLogin(ctx, interaction, { failed: true, username });
     }
     await deps.throttle.succeeded(attempt);
-    deps.loginMetrics?.succeeded();
     requestLog(ctx, deps.logger).info({ event: 'login.succeeded', accountId: account.id, ip: ctx.ip }, 'login succeeded');
     await secondFactorStep.passwordAccepted(ctx, interaction, account);
   });

@@ -3,8 +3,9 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountRecord } from '../accounts/account-repository.js';
-import type { SecondFactorService } from '../accounts/second-factor.js';
+import { countSignInCode, type SecondFactorService } from '../accounts/second-factor.js';
 import type { Logger } from '../observability/logger.js';
+import type { LoginMetrics } from '../observability/metrics.js';
 import { requestLog } from '../observability/request-observer.js';
 import { ACR_PASSWORD, ACR_SECOND_FACTOR } from '../provider/acr.js';
 import type { CsrfTokens } from '../security/csrf.js';
@@ -21,6 +22,8 @@ export interface SecondFactorStepDeps {
   secondFactor: SecondFactorService;
   csrf: CsrfTokens;
   logger: Logger;
+  /** A sign-in counts once it is complete: after the password, or after the code when one is asked. */
+  loginMetrics?: LoginMetrics | undefined;
   prefix: string;
   forms: Middleware;
   render(ctx: Context, name: string, locals: Record<string, unknown>): Promise<void>;
@@ -78,6 +81,7 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
     if (!accountId) return backToPassword(ctx, interaction.uid);
     const code = (ctx.request.body as Record<string, unknown>)['code'];
     const result = await deps.secondFactor.check(accountId, typeof code === 'string' ? code.slice(0, 64) : '');
+    countSignInCode(result, deps.loginMetrics);
 
     if (result.ok || result.reason === 'not_enrolled') {
       ctx.cookies.set(PENDING_COOKIE, null, cookieOptions(ctx, interaction.uid));
@@ -103,6 +107,7 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
   return {
     async passwordAccepted(ctx, interaction, account) {
       if (!deps.secondFactor.isEnrolled(account)) {
+        deps.loginMetrics?.succeeded();
         return deps.finish(ctx, { login: { accountId: account.id, amr: ['pwd'], acr: ACR_PASSWORD } }, false);
       }
       const expires = Math.floor(Date.now() / 1000) + PENDING_SECONDS;

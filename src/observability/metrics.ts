@@ -55,7 +55,7 @@ export function createMetrics(options: { prefix?: string; defaultMetrics?: boole
   });
   const logins = new Counter({
     name: `${prefix}logins_total`,
-    help: 'Password sign-ins by outcome (success, failure, lockout)',
+    help: 'Sign-ins by outcome: success (password, and code when asked), failure (wrong password or code), lockout',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { Browser } from '../helpers/browser.js';
 import { freePort } from '../helpers/free-port.js';
+import { metricValue } from '../helpers/metrics-text.js';
 import { DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { startTestGatehouse } from '../helpers/start-gatehouse.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
@@ -23,12 +24,6 @@ async function metricsText(): Promise<string> {
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/plain');
   return response.text();
-}
-
-function metricValue(text: string, name: string, labels: Record<string, string>): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`)
-    && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
-  return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 const parsedLogs = () => server.logs.map((line) => JSON.parse(line) as Record<string, unknown>);

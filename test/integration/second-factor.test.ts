@@ -3,6 +3,7 @@ import * as client from 'openid-client';
 import { totpAt } from '../../src/accounts/totp.js';
 import { ACR_PASSWORD, ACR_SECOND_FACTOR } from '../../src/provider/acr.js';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
+import { metricValue } from '../helpers/metrics-text.js';
 import { authorize, DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
@@ -25,6 +26,8 @@ async function accountPage(browser: Browser, password = 'demo', code?: string): 
   expect(signInPage.html).toContain('Sign in to turn two-step verification on or off');
   return browser.submit(signInPage, '/account/security/sign-in', { username: 'demo', password, ...(code ? { code } : {}) });
 }
+
+const metricsText = async () => (await fetch(`${server.issuer}/metrics`)).text();
 
 /** Starts an authorization and signs in with the password; returns the page that follows. */
 async function afterPassword(browser: Browser): Promise<Page> {
@@ -166,6 +169,7 @@ describe('two-step verification with an authenticator app', () => {
     await browser.submit(setup, '/account/security/authenticator', { code: totpAt(secret, Date.now()) });
     expect(overview.status).toBe(200);
 
+    const before = await metricsText();
     const signingIn = new Browser();
     let page = await afterPassword(signingIn);
     for (let attempt = 1; attempt <= 5; attempt++) page = await signingIn.submit(page, '/second-factor', { code: '000000' }, atClient);
@@ -174,5 +178,10 @@ describe('two-step verification with an authenticator app', () => {
     const right = await signingIn.submit(page, '/second-factor', { code: totpAt(secret, Date.now() + 30_000) }, atClient);
     expect(right.status).toBe(429);
     expect(right.html).toContain('Too many wrong codes');
+
+    // The right password with five wrong codes is no sign-in: five failures, one lockout.
+    const after = await metricsText();
+    const logins = (text: string, outcome: string) => metricValue(text, 'gatehouse_logins_total', { outcome });
+    expect(['success', 'failure', 'lockout'].map((outcome) => logins(after, outcome) - logins(before, outcome))).toEqual([0, 5, 1]);
   });
 });

@@ -129,8 +129,8 @@ describe('the authenticator-app second factor', () => {
     for (let attempt = 1; attempt < MAX_FAILED_ATTEMPTS; attempt++) {
       expect(await service.check(ACCOUNT.id, '000000')).toEqual({ ok: false, reason: 'wrong_code' });
     }
-    expect(await service.check(ACCOUNT.id, '000000')).toEqual({ ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS });
-    expect(await service.check(ACCOUNT.id, totpAt(secret, clock))).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await service.check(ACCOUNT.id, '000000')).toEqual({ ok: false, reason: 'locked', retryAfterSeconds: LOCK_SECONDS, justLocked: true });
+    expect(await service.check(ACCOUNT.id, totpAt(secret, clock))).toMatchObject({ ok: false, reason: 'locked', justLocked: false });
     clock += LOCK_SECONDS * 1000;
     expect(await service.check(ACCOUNT.id, totpAt(secret, clock))).toMatchObject({ ok: true });
     expect((await repository.findById(ACCOUNT.id))!.secondFactor!.failedAttempts).toBe(0);
