@@ -21,6 +21,17 @@ interface MetricsMessage {
 const CUMULATIVE = new Set(['counter', 'histogram']);
 const cumulativeOf = (metrics: MetricsJson): MetricsJson => metrics.filter((metric) => CUMULATIVE.has(String(metric.type)));
 
+/**
+ * prom-client's hints sum the processes' gauges, and drop the start time. For the cluster: the
+ * newest serving process's start (a replaced worker reads as a restart), and the lowest
+ * open-files limit (the limits are per process).
+ */
+const CLUSTER_AGGREGATORS: Readonly<Record<string, 'max' | 'min'>> = { process_start_time_seconds: 'max', process_max_fds: 'min' };
+const forCluster = (metrics: MetricsJson): MetricsJson => metrics.map((metric) => {
+  const aggregator = CLUSTER_AGGREGATORS[metric.name];
+  return aggregator ? { ...metric, aggregator } : metric;
+});
+
 /** Questions sent over the cluster's IPC channel, each settled by the answer with its id or failed after TIMEOUT_MS. */
 function createPendingAnswers<T>() {
   const pending = new Map<string, { resolve: (value: T) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
@@ -96,8 +107,9 @@ export function createPrimaryMetricsSource(primaryRegistry: Registry): MetricsSo
         exited,
       ]);
       if (!metrics) return standIn();
-      lastReported.set(worker, metrics);
-      return metrics;
+      const report = forCluster(metrics);
+      lastReported.set(worker, report);
+      return report;
     } finally {
       worker.off('exit', onExit);
     }

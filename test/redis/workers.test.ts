@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,11 @@ describeWithRedis('WORKERS=2 on one Redis', 'redis-server-binary', () => {
 
     const metrics = await (await get(`${server.issuer}/metrics`)).text();
     expect(metrics).toMatch(/^gatehouse_processes 2$/m);
+    // Per-process gauges that mean nothing summed: the newest start, the limit each process has.
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('process_start_time_seconds')).toBeGreaterThan(Date.now() / 1000 - 300);
+    const openFilesLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))![1]);
+    expect(sample('process_max_fds')).toBe(openFilesLimit);
   });
 
   it('completes a sign-in whose steps alternate between the workers: the interaction, session and code are in Redis', async () => {
