@@ -78,6 +78,14 @@ describe('metrics at /metrics', () => {
     expect(metricValue(after, 'gatehouse_tokens_issued_total', labels)).toBe(metricValue(before, 'gatehouse_tokens_issued_total', labels) + 1);
   });
 
+  it('names a path of ours the same whatever the method', async () => {
+    for (const method of ['GET', 'POST']) await fetch(`${server.issuer}/readyz`, { method });
+    const text = await metricsText();
+    expect(metricValue(text, 'gatehouse_http_request_duration_seconds_count', { route: '/readyz', method: 'GET' })).toBeGreaterThan(0);
+    expect(metricValue(text, 'gatehouse_http_request_duration_seconds_count', { route: '/readyz', method: 'POST' })).toBeGreaterThan(0);
+    expect(text).not.toContain('route="readyz"');
+  });
+
   it('times requests by route name, never by raw path', async () => {
     await fetch(`${server.issuer}/interaction/some-unguessable-uid-123`);
     const text = await metricsText();
