@@ -102,8 +102,7 @@ function withoutUrlSecrets(message: string): string {
   return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, (match) => {
     const text = match.replace(/[,.;:)]+$/, '');
     const tail = match.slice(text.length);
-    if (!URL.canParse(text)) return `[a URL]${tail}`;
-    const url = new URL(text);
-    return `${url.protocol}//${url.host}${url.pathname}${tail}`;
+    const url = URL.parse(text);
+    return url ? `${url.protocol}//${url.host}${url.pathname}${tail}` : `[a URL]${tail}`;
   });
 }

@@ -31,7 +31,8 @@ export function checkRegistrationPolicy(metadata: Record<string, unknown>): void
     if (backchannelLogoutUri.includes('#')) throw new errors.InvalidClientMetadata('backchannel_logout_uri must not contain a fragment');
     // fetch refuses a URL with credentials, so no logout could ever be delivered; and the
     // password would be stored and shown with the client's metadata.
-    if (hasCredentials(backchannelLogoutUri)) throw new errors.InvalidClientMetadata('backchannel_logout_uri must not contain credentials');
+    const url = URL.parse(backchannelLogoutUri);
+    if (url && hasCredentials(url)) throw new errors.InvalidClientMetadata('backchannel_logout_uri must not contain credentials');
   }
   const grantTypes = metadata['grant_types'];
   if (grantTypes !== undefined) {
@@ -48,15 +49,13 @@ export function redirectUriProblem(uri: unknown): string | undefined {
   if (typeof uri !== 'string' || !URL.canParse(uri)) return 'must contain absolute URLs';
   const url = new URL(uri);
   if (uri.includes('#')) return 'must not contain fragments';
-  if (hasCredentials(uri)) return 'must not contain credentials';
+  if (hasCredentials(url)) return 'must not contain credentials';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
   return 'must use https, or http on a loopback address (127.0.0.1, [::1], localhost)';
 }
 
 /** Whether the URL names a user or password (`https://user:pass@host/`). */
-function hasCredentials(uri: string): boolean {
-  if (!URL.canParse(uri)) return false;
-  const url = new URL(uri);
+function hasCredentials(url: URL): boolean {
   return url.username !== '' || url.password !== '';
 }
