@@ -31,6 +31,7 @@ import { productionProblems } from './security/production-guard.js';
 import { createAddressLimiter } from './security/address-rate-limit.js';
 import { instrumentStore } from './store/instrument-store.js';
 import { openStore } from './store/open-store.js';
+import { undoStoreChangesOfFailedRequests } from './store/request-undo.js';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -126,6 +127,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
           replayCache, parRequired: config.parRequired, devicePollIntervalSeconds: config.devicePollIntervalSeconds,
         });
         // Every provider the refresher builds gets the same listeners and hooks.
+        provider.use(undoStoreChangesOfFailedRequests({ logger }));
         observeProviderEvents(provider, { logger, metrics });
         auditProviderEvents(provider, logger);
         backchannelDeliveries.push(deliverBackchannelLogoutsInBackground(provider, { logger }));

@@ -1,5 +1,6 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, CONSUME_HEADROOM_BYTES, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
+import { undoIfRequestFails } from '../request-undo.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import type { StoreUsage } from '../store.js';
 
@@ -11,6 +12,8 @@ interface Entry {
   json: string;
   /** Epoch seconds when consumed; sticky. */
   consumed: number | undefined;
+  /** Which consume() set `consumed`: only that one may give it back. */
+  consumedBy?: object | undefined;
   grantId: string | undefined;
   uid: string | undefined;
   userCode: string | undefined;
@@ -135,8 +138,9 @@ export class MemoryModelTable {
    * Marks the record consumed; a second call fails and revokes the grant behind it. A record
    * that vanished since it was read (expired, or revoked by a concurrent loser) fails too. A
    * table without room for what the redemption stores refuses (503) and leaves it unused.
+   * Returns what takes this consumption back (request-undo.ts), while nothing rewrote the record.
    */
-  consume(model: string, id: string): void {
+  consume(model: string, id: string): () => void {
     const key = `${model}:${id}`;
     const entry = this.#live(key);
     if (!entry) throw alreadyConsumedError(model);
@@ -145,7 +149,14 @@ export class MemoryModelTable {
       throw alreadyConsumedError(model);
     }
     this.#ensureRoom(CONSUME_HEADROOM_BYTES);
+    const marker = {};
     entry.consumed = Math.floor(this.#now() / 1000);
+    entry.consumedBy = marker;
+    return () => {
+      if (this.#entries.get(key) !== entry || entry.consumedBy !== marker) return;
+      entry.consumed = undefined;
+      entry.consumedBy = undefined;
+    };
   }
 
   destroy(model: string, id: string): void {
@@ -275,7 +286,10 @@ export function createMemoryAdapterFactory(table: MemoryModelTable): AdapterFact
     find: async (id) => table.find(model, id),
     findByUid: async (uid) => table.findByUid(model, uid),
     findByUserCode: async (userCode) => table.findByUserCode(model, userCode),
-    consume: async (id) => table.consume(model, id),
+    consume: async (id) => {
+      const undo = table.consume(model, id);
+      undoIfRequestFails(async () => undo());
+    },
     destroy: async (id) => table.destroy(model, id),
     revokeByGrantId: async (grantId) => table.revokeByGrantId(grantId, model),
   });

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { undoIfRequestFails } from '../request-undo.js';
 import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, CONSUME_HEADROOM_BYTES, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 import type { RedisClient } from './connection.js';
 import { grantMember, parseGrantMember, type RedisKeys } from './keys.js';
@@ -98,12 +100,18 @@ function createRecordOperations({ client, scripts, keys, guard }: RedisAdapterDe
      * here, and (RFC 9700 §4.14, RFC 6749 §4.1.2) the grant behind it is revoked.
      */
     async consume(model: string, id: string): Promise<void> {
+      const key = keys.record(model, id);
+      const marker = randomUUID();
+      // Registered before the attempt: a timed-out consume may still run once Redis catches up.
+      let mayHaveConsumed = true;
+      undoIfRequestFails(() => (mayHaveConsumed ? guard.run(`${model}.unconsume`, () => scripts('gatehouseUnconsume', [key], [marker])) : Promise.resolve()));
       const [state, stored] = await guard.run(`${model}.consume`, async () => {
-        const reply = await scripts('gatehouseConsume', [keys.record(model, id)], [Math.floor(Date.now() / 1000), CONSUME_HEADROOM_BYTES]) as [number, string?];
+        const reply = await scripts('gatehouseConsume', [key], [Math.floor(Date.now() / 1000), CONSUME_HEADROOM_BYTES, marker]) as [number, string?];
         // Nearly full: a storage failure like Redis's own refusal (same words, for the admin CLI).
         if (reply[0] === 3) throw new Error(`OOM fewer than ${CONSUME_HEADROOM_BYTES} bytes left below 'maxmemory': the record was not used up`);
         return reply;
       });
+      mayHaveConsumed = state === 1;
       if (state === 1) return;
       const grantId = stored ? (JSON.parse(stored) as AdapterPayload).grantId : undefined;
       if (state === 2 && grantId && revokesGrantOnReuse(model)) {

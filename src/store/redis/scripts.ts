@@ -31,8 +31,9 @@ const SCRIPTS = {
       return 1`,
   },
   /**
-   * KEYS[1] record. ARGV: now (epoch seconds), headroom (bytes). The check and the mark are
-   * one step, so of any number of concurrent callers exactly one gets {1}.
+   * KEYS[1] record. ARGV: now (epoch seconds), headroom (bytes), marker (who consumed it, for
+   * gatehouseUnconsume). The check and the mark are one step, so of any number of concurrent
+   * callers exactly one gets {1}.
    * Returns {0} when the record is gone, {1} when this call consumed it, {2, payload} when
    * it was consumed before (the payload names the grant to revoke), and {3} when Redis has a
    * maxmemory and less than `headroom` below it: Redis takes writes until it is over its
@@ -53,8 +54,20 @@ const SCRIPTS = {
         local used = tonumber(string.match(memory, 'used_memory:(%d+)')) - (tonumber(string.match(memory, 'mem_not_counted_for_evict:(%d+)')) or 0)
         if used + tonumber(ARGV[2]) > max then return {3} end
       end
-      redis.call('HSET', KEYS[1], 'consumed', ARGV[1])
+      redis.call('HSET', KEYS[1], 'consumed', ARGV[1], 'consumedBy', ARGV[3])
       return {1}`,
+  },
+  /**
+   * KEYS[1] record. ARGV: marker. Takes back a consumption made with this marker (a request
+   * that failed after it, request-undo.ts), and nothing else: not another caller's, and not one
+   * the record had before. Returns 1 when taken back.
+   */
+  gatehouseUnconsume: {
+    numberOfKeys: 1,
+    lua: `
+      if redis.call('HGET', KEYS[1], 'consumedBy') ~= ARGV[1] then return 0 end
+      redis.call('HDEL', KEYS[1], 'consumed', 'consumedBy')
+      return 1`,
   },
   /**
    * KEYS[1] record. ARGV: placeholder payload JSON, ttl seconds. Returns the payload when the
