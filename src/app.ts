@@ -105,9 +105,10 @@ export function createApp(deps: AppDeps): Koa {
   app.use(rejectCrossSitePosts(isOurForm));
   app.use(onlyUnder(interactionPrefix, interactions.routes(), allowedMethodsAsErrors(interactions.allowedMethods())));
   app.use(onlyUnder(accountSecurityPrefix, accountSecurity.routes(), allowedMethodsAsErrors(accountSecurity.allowedMethods())));
-  const isRegistration = providerRouteTest(ROUTES.registration, { basePath, below: 'also' });
+  // Registering a client (POST), not a client managing its own registration (RFC 7592, below it).
+  const isRegistration = providerRouteTest(ROUTES.registration, { basePath });
   app.use(createAddressRateLimit({
-    limiter: deps.rateLimiters.registration, applies: (ctx) => isRegistration(ctx.path), logger: deps.logger, event: 'registration.throttled',
+    limiter: deps.rateLimiters.registration, applies: (ctx) => ctx.method === 'POST' && isRegistration(ctx.path), logger: deps.logger, event: 'registration.throttled',
     tooMany: (seconds) => `Too many registration requests from this address. Retry in ${seconds} s.`,
   }));
   // Every code typed in (and every confirmation) counts, so user codes cannot be guessed at speed.

@@ -105,6 +105,24 @@ describe('registration throttling', () => {
       await limited.close();
     }
   });
+
+  it('counts registrations only: a client reading and updating its registration (RFC 7592) is not refused', async () => {
+    const limited = await startTestGatehouse({ REGISTRATION_RATE_LIMIT: '2' });
+    try {
+      const created = await (await register({ redirect_uris: ['https://app.example.com/cb'] }, limited)).json() as Record<string, string>;
+      const manage = (init: RequestInit = {}) => fetch(created['registration_client_uri']!, {
+        ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${created['registration_access_token']}` },
+      });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await manage()).status);
+      statuses.push((await manage({ method: 'PUT', body: JSON.stringify({ client_id: created['client_id'], redirect_uris: ['https://app.example.com/cb2'] }) })).status);
+
+      expect(statuses).toEqual([200, 200, 200, 200]);
+      expect((await register({ redirect_uris: ['https://app.example.com/cb'] }, limited)).status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
 });
 
 describeWithRedis('registration throttling across instances', 'redis', () => {
