@@ -35,7 +35,8 @@ export function isGrantBound(model: string): boolean {
  * both find nothing. So find() is the atomic step for this model: finding an unknown id records
  * it (for CLAIM_SECONDS, until the save sets its real lifetime) and answers "not found"; every
  * later find answers "found", and oidc-provider rejects the replay with its own error
- * (invalid_client for a client assertion, invalid_dpop_proof for a DPoP proof).
+ * (invalid_client for a client assertion; for a DPoP proof invalid_grant at the token
+ * endpoint and invalid_token at userinfo, where RFC 9449 §5 would say invalid_dpop_proof).
  */
 export function claimsOnFind(model: string): boolean {
   return model === 'ReplayDetection';
