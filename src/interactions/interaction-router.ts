@@ -91,13 +91,26 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     });
   };
 
+  /** The signed-in account, unless it was deleted or disabled since it signed in. */
+  const sessionAccount = async (interaction: Interaction) => {
+    const accountId = interaction.session?.accountId;
+    const account = accountId ? await deps.accounts.findById(accountId) : undefined;
+    return account && !account.disabled ? account : undefined;
+  };
+  // Finishing with no result returns to oidc-provider, whose login prompt then finds the account
+  // gone (provider/interaction-policy.ts) and asks for a sign-in again.
+  const signInAgain = (ctx: Context, interaction: Interaction) => {
+    requestLog(ctx, deps.logger).info({ event: 'consent.account_unavailable', accountId: interaction.session?.accountId }, 'account gone since sign-in: signing in again');
+    return finish(ctx, {}, false);
+  };
+
   const requireCsrf = (ctx: Context, interaction: Interaction) => {
     const body = ctx.request.body as Record<string, unknown> | undefined;
     if (!csrf.verify(interaction.uid, body?.['csrf'])) throw new FormRejectedError();
   };
 
   const secondFactorStep = addSecondFactorStep(router, {
-    provider: deps.provider, secondFactor: deps.secondFactor, csrf, logger: deps.logger, loginMetrics: deps.loginMetrics, prefix, forms, render, finish, requireCsrf,
+    provider: deps.provider, accounts: deps.accounts, secondFactor: deps.secondFactor, csrf, logger: deps.logger, loginMetrics: deps.loginMetrics, prefix, forms, render, finish, requireCsrf,
   });
 
   router.get('/:uid', async (ctx) => {
@@ -107,12 +120,13 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
 
     const client = await findClient(interaction.params['client_id']);
     if (!client) throw new InteractionExpiredError();
+    const account = await sessionAccount(interaction);
+    if (!account) return signInAgain(ctx, interaction);
     if (isFirstParty(client)) {
       // Our own applications: consent is implied (still recorded as a Grant).
       return finish(ctx, { consent: { grantId: await grantConsent(provider(), interaction) } }, true);
     }
     const { newScopes, previousScopes, resources } = await consentDetails(provider(), interaction);
-    const account = interaction.session?.accountId ? await deps.accounts.findById(interaction.session.accountId) : undefined;
     const clientUri = safeHttpUrl(client.clientUri);
     const logoUri = safeHttpUrl(client.logoUri);
     const describe = (scopes: string[]) => describeScopes(scopes, deps.resourceServers.scopeDescriptions(), strings.scopes);
@@ -124,7 +138,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
       logoUri,
       policyUri: safeHttpUrl(client.policyUri),
       tosUri: safeHttpUrl(client.tosUri),
-      username: account?.username ?? '',
+      username: account.username,
       newScopes: describe(newScopes),
       previousScopes: describe(previousScopes),
       resources,
@@ -167,6 +181,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
       requestLog(ctx, deps.logger).info({ event: 'consent.denied', ...audit }, 'consent denied');
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
+    if (!(await sessionAccount(interaction))) return signInAgain(ctx, interaction);
     const grantId = await grantConsent(provider(), interaction);
     requestLog(ctx, deps.logger).info({ event: 'consent.granted', ...audit, grantId }, 'consent granted');
     await finish(ctx, { consent: { grantId } }, true);

@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountRecord } from '../accounts/account-repository.js';
+import type { AccountService } from '../accounts/account-service.js';
 import { countSignInCode, type SecondFactorService } from '../accounts/second-factor.js';
 import type { Logger } from '../observability/logger.js';
 import type { LoginMetrics } from '../observability/metrics.js';
@@ -19,6 +20,7 @@ const PENDING_SECONDS = 5 * 60;
 export interface SecondFactorStepDeps {
   /** The current provider: it is rebuilt when signing keys or resource servers change. */
   provider: { current(): Provider };
+  accounts: AccountService;
   secondFactor: SecondFactorService;
   csrf: CsrfTokens;
   logger: Logger;
@@ -79,6 +81,15 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
     deps.requireCsrf(ctx, interaction);
     const accountId = pendingAccountId(ctx, interaction.uid);
     if (!accountId) return backToPassword(ctx, interaction.uid);
+    const account = await deps.accounts.findById(accountId);
+    if (!account || account.disabled) {
+      // Deleted or disabled since its password was accepted: refused as the password step would
+      // refuse it now, before the code is looked at (a recovery code is not spent).
+      ctx.cookies.set(PENDING_COOKIE, null, cookieOptions(ctx, interaction.uid));
+      requestLog(ctx, deps.logger).info({ event: 'login.second_factor.refused', accountId }, 'account gone since its password: sign-in refused');
+      deps.loginMetrics?.failed();
+      return backToPassword(ctx, interaction.uid);
+    }
     const code = (ctx.request.body as Record<string, unknown>)['code'];
     const result = await deps.secondFactor.check(accountId, typeof code === 'string' ? code.slice(0, 64) : '');
     countSignInCode(result, deps.loginMetrics);

@@ -21,6 +21,7 @@ import { dPoPFeature } from './dpop.js';
 import { createProviderPages } from './pages.js';
 import { pushedAuthorizationRequestsFeature } from './pushed-authorization.js';
 import { resourceIndicatorsFeature, type ResourceServerRegistry } from './resource-servers.js';
+import { interactionPolicyWithAccountCheck } from './interaction-policy.js';
 import { INTERACTION_PATH, ROUTES } from './routes.js';
 import { OIDC_SCOPES } from './scopes.js';
 import { introspectionAllowed, issueRefreshToken, revocationAllowed, rotateRefreshToken, tokenStillBacked } from './token-policies.js';
@@ -87,12 +88,15 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
       openid: [...CLAIMS_BY_SCOPE.openid, ...SIGN_IN_CLAIMS],
     },
     scopes: [...OIDC_SCOPES, ...deps.resourceServers.scopeDescriptions().keys()],
+    // Undefined for a deleted or disabled account: its tokens stop working, and a browser still
+    // signed in as it is asked to sign in again (interaction-policy.ts).
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
       const account = await deps.accounts.findById(sub);
       if (!account || account.disabled) return undefined;
       return { accountId: account.id, claims: () => accountClaims(account) as { sub: string } };
     },
     interactions: {
+      policy: interactionPolicyWithAccountCheck(),
       // The client id rides along so that an expired page can still lead back to the application.
       url: (_ctx, interaction) =>
         `${basePath}${INTERACTION_PATH}/${interaction.uid}?client_id=${encodeURIComponent(String(interaction.params['client_id'] ?? ''))}`,
