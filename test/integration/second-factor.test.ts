@@ -46,6 +46,16 @@ describe('two-step verification with an authenticator app', () => {
     expect(typeof tokens.claims()!.auth_time).toBe('number');
   });
 
+  it('an acr asked for is no condition: acr_values is voluntary and the claims parameter unsupported, so the ID token\'s acr tells the client', async () => {
+    const metadata = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    expect(metadata['claims_parameter_supported']).toBe(false);
+    const essential = JSON.stringify({ id_token: { acr: { essential: true, value: ACR_SECOND_FACTOR } } });
+    for (const extra of [{ acr_values: ACR_SECOND_FACTOR }, { claims: essential }] as Record<string, string>[]) {
+      const { tokens } = await signIn(clients.confidential, { redirectUri: REDIRECT_URI, scope: 'openid', extra });
+      expect(tokens.claims()).toMatchObject({ amr: ['pwd'], acr: ACR_PASSWORD });
+    }
+  });
+
   it('signing out of the account page ends its session: a copy of the cookie stops working too', async () => {
     let cookiesSent = '';
     const browser = new Browser({ fetch: (input, init) => {
