@@ -26,6 +26,8 @@ const metricsSource = metrics && registrySource(metrics.registry);
 let draining = false;
 const app = createApiApp({
   issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views, draining: () => draining,
+  // Behind a TLS-terminating proxy, DPoP proofs name the https URL the client called.
+  trustProxy: config.trustProxy,
   observer: createRequestObserver({ logger, metrics, server: 'api' }),
   metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
 });

@@ -9,6 +9,7 @@ import { captureLogs } from '../helpers/capture-logs.js';
 import { freePort } from '../helpers/free-port.js';
 import { DEMO_CONFIDENTIAL, discoverClient, signIn } from '../helpers/oauth.js';
 import { runMain } from '../helpers/run-main.js';
+import { dpopProof, startStandaloneApi, startTestIssuer } from '../helpers/standalone-api.js';
 import { startTestGatehouse } from '../helpers/start-gatehouse.js';
 import { expectFailedStartOnTakenPort } from '../helpers/taken-port.js';
 
@@ -328,5 +329,33 @@ describe('the protected API on its own (compose\'s api service)', () => {
       { API_PORT: String(port), API_HOST: '127.0.0.1', ISSUER: 'http://127.0.0.1:9', METRICS_ENABLED: 'false' },
       { entry: 'src/api-main.ts' },
     ));
+  });
+
+  it('behind a TLS proxy with TRUST_PROXY=true takes the scheme from X-Forwarded-Proto: a DPoP proof for the https URL is accepted', async () => {
+    const issuer = await startTestIssuer();
+    const audience = 'https://api.example.test';
+    const env = { ISSUER: issuer.issuer, API_JWKS_URI: issuer.jwksUri, API_AUDIENCE: audience };
+    const trusting = await startStandaloneApi({ ...env, TRUST_PROXY: 'true' });
+    const untrusting = await startStandaloneApi(env);
+    try {
+      const dpopKey = await generateKeyPair('ES256');
+      const accessToken = await issuer.dpopToken(audience, dpopKey);
+      // What the proxy forwards: the client called https://api.example.test/protected.
+      const call = async (api: { url: string }) => fetch(`${api.url}/protected`, {
+        headers: {
+          authorization: `DPoP ${accessToken}`, dpop: await dpopProof(dpopKey, `${audience}/protected`, accessToken),
+          'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.test',
+        },
+      });
+      expect((await call(trusting)).status).toBe(200);
+      // Without TRUST_PROXY the headers are ignored (anyone could send them): the URL stays http.
+      const refused = await call(untrusting);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_dpop_proof", error_description="The DPoP proof was made for another URL"/);
+    } finally {
+      await trusting.stop();
+      await untrusting.stop();
+      await issuer.close();
+    }
   });
 });

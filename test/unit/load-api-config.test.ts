@@ -7,7 +7,7 @@ describe('loadApiConfig (the API on its own)', () => {
   it('reads the same variables as the built-in API, with the issuer\'s JWKS by default', () => {
     expect(loadApiConfig({ ISSUER: 'http://localhost:3000/', API_PORT: '4001', HOST: '0.0.0.0' })).toEqual({
       host: '0.0.0.0', port: 4001, issuer: 'http://localhost:3000', audience: 'http://localhost:4001',
-      jwksUri: 'http://localhost:3000/oauth/jwks', logLevel: 'info',
+      jwksUri: 'http://localhost:3000/oauth/jwks', trustProxy: false, logLevel: 'info',
       metrics: { enabled: true, port: undefined, host: '0.0.0.0' },
     });
   });
@@ -30,6 +30,13 @@ describe('loadApiConfig (the API on its own)', () => {
     }
   });
 
+  it('reads TRUST_PROXY as the authorization server does (DPoP proofs name the URL the proxy was called at)', () => {
+    for (const env of [{}, { TRUST_PROXY: '1' }, { TRUST_PROXY: 'true' }, { TRUST_PROXY: 'false' }]) {
+      expect(loadApiConfig(env).trustProxy).toBe(loadConfig(env).trustProxy);
+    }
+    expect(loadApiConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
   it('serves its own metrics at /metrics, on METRICS_PORT when set, or not at all', () => {
     expect(loadApiConfig({ API_HOST: '0.0.0.0', METRICS_PORT: '9465', METRICS_HOST: '127.0.0.1' }).metrics).toEqual({ enabled: true, port: 9465, host: '127.0.0.1' });
     expect(loadApiConfig({ API_HOST: '0.0.0.0', METRICS_PORT: '9465' }).metrics).toEqual({ enabled: true, port: 9465, host: '0.0.0.0' });
@@ -49,13 +56,15 @@ describe('loadApiConfig (the API on its own)', () => {
   it('reports every bad value at once', () => {
     const error = (() => {
       try {
-        loadApiConfig({ API_PORT: 'x', ISSUER: 'nope', API_JWKS_URI: 'file:///etc/passwd', METRICS_PORT: '70000', METRICS_ENABLED: 'maybe' });
+        loadApiConfig({
+          API_PORT: 'x', ISSUER: 'nope', API_JWKS_URI: 'file:///etc/passwd', TRUST_PROXY: 'yes', METRICS_PORT: '70000', METRICS_ENABLED: 'maybe',
+        });
       } catch (thrown) {
         return thrown;
       }
       throw new Error('expected loadApiConfig to refuse this environment');
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual(['API_PORT', 'ISSUER', 'API_JWKS_URI', 'METRICS_ENABLED', 'METRICS_PORT']);
+    expect((error as ConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual(['API_PORT', 'ISSUER', 'API_JWKS_URI', 'TRUST_PROXY', 'METRICS_ENABLED', 'METRICS_PORT']);
   });
 });
