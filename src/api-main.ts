@@ -12,6 +12,9 @@ import { createMetricsEndpoint, listenMetrics, registrySource } from './observab
 import { createRequestObserver } from './observability/request-observer.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { loadApiConfig } from './resource-server/load-api-config.js';
+import { createMemoryReplayCache } from './store/memory/memory-replay-cache.js';
+import { openRedisReplayCache } from './store/redis/redis-replay-cache.js';
+import type { ReplayCache } from './store/replay-cache.js';
 
 // Entry point for the protected API on its own (docker compose's `api` service); `npm start`
 // runs the same API inside the authorization server's process unless API_ENABLED=false.
@@ -24,8 +27,17 @@ const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.m
 const metrics = config.metrics.enabled ? createMetrics() : undefined;
 const metricsSource = metrics && registrySource(metrics.registry);
 let draining = false;
+// With the authorization server's Redis, DPoP proof jtis are remembered where every instance (and
+// the server's own API thread) sees them: a proof replayed at another instance is refused.
+let replayCache: ReplayCache = createMemoryReplayCache();
+try {
+  if (config.redis) replayCache = await openRedisReplayCache(config.redis, logger);
+} catch (error) {
+  exitFailedStart(logger, error);
+}
 const app = createApiApp({
   issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views, draining: () => draining,
+  replayCache,
   // Behind a TLS-terminating proxy, DPoP proofs name the https URL the client called.
   trustProxy: config.trustProxy,
   observer: createRequestObserver({ logger, metrics, server: 'api' }),
@@ -48,4 +60,5 @@ logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metri
 onShutdownSignal(logger, async () => {
   draining = true;
   await drainAll(servers, 5000);
+  await replayCache.close();
 });

@@ -1,8 +1,9 @@
 import { ConfigError } from '../config/config-error.js';
-import { checkDistinctPorts, parseBoolean, parseHttpUrl, parseIdentifierUrl, parseMetricsConfig, parsePort, type MetricsConfig } from '../config/parse-values.js';
+import { checkDistinctPorts, parseBoolean, parseHttpUrl, parseIdentifierUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from '../config/parse-values.js';
+import { parseRedisConfig, type RedisConfig } from '../config/redis-config.js';
 import { ROUTES } from '../provider/routes.js';
 
-/** What the protected API needs when it runs on its own (src/api-main.ts): no keys, no store. */
+/** What the protected API needs when it runs on its own (src/api-main.ts): no keys, no store of its own. */
 export interface ApiConfig {
   readonly host: string;
   readonly port: number;
@@ -13,6 +14,8 @@ export interface ApiConfig {
   readonly jwksUri: string;
   /** Behind a TLS-terminating proxy: the scheme from X-Forwarded-Proto, which DPoP proofs' `htu` names. */
   readonly trustProxy: boolean;
+  /** The authorization server's Redis (the same REDIS_* settings), for the DPoP replay cache every instance shares. */
+  readonly redis: RedisConfig | undefined;
   readonly logLevel: string;
   /** Its own Prometheus metrics (request latency by route): at /metrics on its port, or on METRICS_PORT. */
   readonly metrics: MetricsConfig;
@@ -26,7 +29,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'];
  * The same variables the authorization server reads for its built-in API (API_*, ISSUER, and PORT
  * for the default issuer), parsed and written the same way (config/load-config.ts): the issuer
  * and audience this API requires are exactly what the server puts in its tokens. TRUST_PROXY,
- * LOG_LEVEL and METRICS_* as the server reads them.
+ * REDIS_* (for the shared DPoP replay cache), LOG_LEVEL and METRICS_* as the server reads them.
  */
 export function loadApiConfig(env: Env): ApiConfig {
   const problems: string[] = [];
@@ -38,6 +41,7 @@ export function loadApiConfig(env: Env): ApiConfig {
   const jwksUriRaw = read('API_JWKS_URI');
   if (jwksUriRaw) parseHttpUrl('API_JWKS_URI', jwksUriRaw, problems);
   const trustProxy = parseBoolean('TRUST_PROXY', read('TRUST_PROXY'), false, problems);
+  const redis = parseRedisConfig(read, (name, raw, fallback, min, max) => parseInteger(name, raw, fallback, min, max, problems), problems);
   const logLevel = read('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   const host = read('API_HOST') ?? read('HOST') ?? '127.0.0.1';
@@ -47,5 +51,5 @@ export function loadApiConfig(env: Env): ApiConfig {
   }
   if (problems.length > 0 || !issuer || !audience) throw new ConfigError(problems);
   const jwksUri = jwksUriRaw ?? `${issuer}${ROUTES.jwks}`;
-  return Object.freeze({ host, port, issuer, audience, jwksUri, trustProxy, logLevel, metrics: Object.freeze(metrics) });
+  return Object.freeze({ host, port, issuer, audience, jwksUri, trustProxy, redis, logLevel, metrics: Object.freeze(metrics) });
 }

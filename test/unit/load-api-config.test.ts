@@ -7,7 +7,7 @@ describe('loadApiConfig (the API on its own)', () => {
   it('reads the same variables as the built-in API, with the issuer\'s JWKS by default', () => {
     expect(loadApiConfig({ ISSUER: 'http://localhost:3000/', API_PORT: '4001', HOST: '0.0.0.0' })).toEqual({
       host: '0.0.0.0', port: 4001, issuer: 'http://localhost:3000', audience: 'http://localhost:4001',
-      jwksUri: 'http://localhost:3000/oauth/jwks', trustProxy: false, logLevel: 'info',
+      jwksUri: 'http://localhost:3000/oauth/jwks', trustProxy: false, redis: undefined, logLevel: 'info',
       metrics: { enabled: true, port: undefined, host: '0.0.0.0' },
     });
   });
@@ -37,6 +37,17 @@ describe('loadApiConfig (the API on its own)', () => {
     expect(loadApiConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
   });
 
+  it('reads the Redis settings as the authorization server does, for the DPoP replay cache every instance shares', () => {
+    const environments: Record<string, string>[] = [
+      {},
+      { REDIS_URL: 'rediss://user:secret@redis.example.com:6380/2', REDIS_KEY_PREFIX: 'prod:', REDIS_COMMAND_TIMEOUT_MS: '250' },
+      { REDIS_CLUSTER_NODES: 'r1:7000,r2:7001', REDIS_TLS: 'true', REDIS_CONNECT_TIMEOUT_MS: '500' },
+      { REDIS_SENTINELS: 's1,s2:26380', REDIS_SENTINEL_NAME: 'mymaster', REDIS_DB: '3', REDIS_SENTINEL_PASSWORD: 'x' },
+    ];
+    for (const env of environments) expect(loadApiConfig(env).redis).toEqual(loadConfig(env).redis);
+    expect(loadApiConfig({ REDIS_URL: 'redis://127.0.0.1:6390', REDIS_KEY_PREFIX: 'a:' }).redis).toMatchObject({ keyPrefix: 'a:', topology: { kind: 'single' } });
+  });
+
   it('serves its own metrics at /metrics, on METRICS_PORT when set, or not at all', () => {
     expect(loadApiConfig({ API_HOST: '0.0.0.0', METRICS_PORT: '9465', METRICS_HOST: '127.0.0.1' }).metrics).toEqual({ enabled: true, port: 9465, host: '127.0.0.1' });
     expect(loadApiConfig({ API_HOST: '0.0.0.0', METRICS_PORT: '9465' }).metrics).toEqual({ enabled: true, port: 9465, host: '0.0.0.0' });
@@ -57,7 +68,8 @@ describe('loadApiConfig (the API on its own)', () => {
     const error = (() => {
       try {
         loadApiConfig({
-          API_PORT: 'x', ISSUER: 'nope', API_JWKS_URI: 'file:///etc/passwd', TRUST_PROXY: 'yes', METRICS_PORT: '70000', METRICS_ENABLED: 'maybe',
+          API_PORT: 'x', ISSUER: 'nope', API_JWKS_URI: 'file:///etc/passwd', TRUST_PROXY: 'yes', REDIS_URL: 'http://redis',
+          METRICS_PORT: '70000', METRICS_ENABLED: 'maybe',
         });
       } catch (thrown) {
         return thrown;
@@ -65,6 +77,6 @@ describe('loadApiConfig (the API on its own)', () => {
       throw new Error('expected loadApiConfig to refuse this environment');
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual(['API_PORT', 'ISSUER', 'API_JWKS_URI', 'TRUST_PROXY', 'METRICS_ENABLED', 'METRICS_PORT']);
+    expect((error as ConfigError).problems.map((problem) => problem.split(' ')[0])).toEqual(['API_PORT', 'ISSUER', 'API_JWKS_URI', 'TRUST_PROXY', 'REDIS_URL', 'METRICS_ENABLED', 'METRICS_PORT']);
   });
 });
