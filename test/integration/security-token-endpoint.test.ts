@@ -48,6 +48,23 @@ describe('token endpoint: the authorization code is bound and single-use (RFC 97
     expect((await userinfo()).status).toBe(401);
   });
 
+  it('a code redeemed twice revokes the grant, but not a JWT access token: the API takes it until exp, /oauth/revoke refuses it', async () => {
+    const result = await authorize(clients.confidential, new Browser(), { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid api:read', resource: server.apiUrl });
+    const code = result.callback.searchParams.get('code')!;
+    const first = await redeem(code, result.codeVerifier, { resource: server.apiUrl });
+    expect(first.status).toBe(200);
+    const { access_token: accessToken } = await first.json() as { access_token: string };
+    const api = () => fetch(`${server.apiUrl}/protected`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await api()).status).toBe(200);
+
+    await expectOAuthError(await redeem(code, result.codeVerifier, { resource: server.apiUrl }), 400, 'invalid_grant');
+    // Self-contained (RFC 9068): the API never asks us, so it lives until its exp (README, docs/security.md).
+    expect((await api()).status).toBe(200);
+    const revoke = await postForm(`${server.issuer}/oauth/revoke`, { token: accessToken }, { authorization: confidentialAuth });
+    expect(revoke.status).toBe(400);
+    expect((await revoke.json() as { error: string }).error).toBe('unsupported_token_type');
+  });
+
   it('concurrent redemptions of one code: exactly one succeeds', async () => {
     const { code, verifier } = await freshCode();
     const responses = await Promise.all(Array.from({ length: 8 }, () => redeem(code, verifier)));
