@@ -32,6 +32,8 @@ export interface AccountSecurityDeps {
 }
 
 const SIGN_IN_FAILED = 'Incorrect username or password.';
+const ALREADY_ENROLLED = 'An authenticator app is already set up for this account, so this form changed nothing. '
+  + 'If you did not save the recovery codes shown when it was set up, turn two-step verification off and set it up again.';
 
 /**
  * /account/security: where people turn two-step verification on and off. It has its own sign-in
@@ -180,9 +182,16 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     if (!csrf.verify(`account-enrol:${session.nonce}:${secret}`, field(ctx, 'enrolment', 128))) {
       ctx.throw(403, 'This form has expired or was not sent from our page. Go back and try again.');
     }
-    if (secondFactor.isEnrolled(account)) return seeOther(ctx);
+    // A second submission of the form (a double click, a reload): the first one's codes are the
+    // ones that work. The check here is a shortcut; enrol() decides atomically.
+    const alreadyEnrolled = async () => {
+      ctx.status = 409;
+      await renderOverview(ctx, session, (await deps.accounts.findById(account.id)) ?? account, '', ALREADY_ENROLLED);
+    };
+    if (secondFactor.isEnrolled(account)) return alreadyEnrolled();
     const enrolled = await secondFactor.enrol(account.id, secret, field(ctx, 'code', 64));
-    if (!enrolled) {
+    if (!enrolled.ok && enrolled.reason === 'already_enrolled') return alreadyEnrolled();
+    if (!enrolled.ok) {
       ctx.status = 400;
       return renderEnrolment(ctx, session, secret, secondFactor.uriFor(account, secret), 'That code is not right. Check the time on your phone and try the newest code.');
     }

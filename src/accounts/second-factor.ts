@@ -17,6 +17,11 @@ export type CodeCheck =
   /** `justLocked`: this code was wrong and set the lock; otherwise the code was not looked at. */
   | { ok: false; reason: 'locked'; retryAfterSeconds: number; justLocked: boolean };
 
+export type Enrolment =
+  | { ok: true; recoveryCodes: string[] }
+  /** `already_enrolled`: the account has an authenticator (another submission got there first); nothing changed. */
+  | { ok: false; reason: 'wrong_code' | 'already_enrolled' };
+
 /**
  * A sign-in's code step in the login metrics: the sign-in succeeds with its code (or with the
  * password alone when the authenticator was removed meanwhile), a wrong code is a failure, and
@@ -38,10 +43,12 @@ export interface SecondFactorService {
   /** The otpauth:// URI for a secret being enrolled. */
   uriFor(account: AccountRecord, secret: string): string;
   /**
-   * Stores the authenticator once the user proves it works with a code for `secret`. Returns the
-   * recovery codes, in clear for the only time, or undefined when the code is wrong.
+   * Stores the authenticator once the user proves it works with a code for `secret`, and returns
+   * the recovery codes, in clear for the only time. Refused when the code is wrong, and when the
+   * account already has an authenticator: that is decided in the same compare-and-set as the
+   * write, so of simultaneous enrolments exactly one succeeds, and none overwrites another.
    */
-  enrol(accountId: string, secret: string, code: string): Promise<{ recoveryCodes: string[] } | undefined>;
+  enrol(accountId: string, secret: string, code: string): Promise<Enrolment>;
   /** Checks a code from the app or a recovery code (which is then spent), counting wrong ones. */
   check(accountId: string, code: string): Promise<CodeCheck>;
   /** Removes the second factor (the admin CLI, or the user with a valid code). */
@@ -118,12 +125,16 @@ export function createSecondFactorService(deps: {
 
     enrol: (accountId, secret, code) => serialized(accountId, () => {
       const step = matchTotp(secret, code, now());
-      if (step === undefined) return Promise.resolve(undefined);
+      if (step === undefined) return Promise.resolve<Enrolment>({ ok: false, reason: 'wrong_code' });
       const { codes, hashes } = generateRecoveryCodes();
-      return transact(accountId, () => ({
-        result: { recoveryCodes: codes },
-        secondFactor: { totpSecret: sealSecret(accountId, secret), enrolledAt: Math.floor(now() / 1000), lastUsedStep: step, recoveryCodeHashes: hashes, failedAttempts: 0 },
-      }), undefined);
+      return transact<Enrolment>(accountId, (account) => {
+        // Another submission (a double click, another instance) enrolled first: keep its codes working.
+        if (account.secondFactor) return { result: { ok: false, reason: 'already_enrolled' } };
+        return {
+          result: { ok: true, recoveryCodes: codes },
+          secondFactor: { totpSecret: sealSecret(accountId, secret), enrolledAt: Math.floor(now() / 1000), lastUsedStep: step, recoveryCodeHashes: hashes, failedAttempts: 0 },
+        };
+      }, { ok: false, reason: 'wrong_code' });
     }),
 
     check: (accountId, code) => serialized(accountId, () => transact<CodeCheck>(accountId, (account) => {

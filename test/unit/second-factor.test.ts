@@ -26,7 +26,8 @@ async function enrolled(): Promise<{ secret: string; recoveryCodes: string[] }> 
   const { secret } = service.newSecret(ACCOUNT);
   const result = await service.enrol(ACCOUNT.id, secret, totpAt(secret, clock));
   clock += 30_000;
-  return { secret, recoveryCodes: result!.recoveryCodes };
+  if (!result.ok) throw new Error(`enrolment failed: ${result.reason}`);
+  return { secret, recoveryCodes: result.recoveryCodes };
 }
 
 describe('the authenticator-app second factor', () => {
@@ -34,15 +35,16 @@ describe('the authenticator-app second factor', () => {
     const { secret, uri } = service.newSecret(ACCOUNT);
     expect(uri).toContain(`secret=${secret}`);
     const wrong = totpAt(secret, clock).replace(/\d$/, (digit) => String((Number(digit) + 1) % 10));
-    expect(await service.enrol(ACCOUNT.id, secret, wrong)).toBeUndefined();
+    expect(await service.enrol(ACCOUNT.id, secret, wrong)).toEqual({ ok: false, reason: 'wrong_code' });
     expect((await repository.findById(ACCOUNT.id))!.secondFactor).toBeUndefined();
 
     const result = await service.enrol(ACCOUNT.id, secret, totpAt(secret, clock));
-    expect(result!.recoveryCodes).toHaveLength(10);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.recoveryCodes).toHaveLength(10);
     const stored = (await repository.findById(ACCOUNT.id))!;
     expect(service.isEnrolled(stored)).toBe(true);
     expect(JSON.parse(JSON.stringify(stored))).toEqual(stored);
-    expect(JSON.stringify(stored)).not.toContain(result!.recoveryCodes[0]);
+    expect(JSON.stringify(stored)).not.toContain(result.recoveryCodes[0]);
     expect(JSON.stringify(stored)).not.toContain(secret);
   });
 
@@ -95,6 +97,16 @@ describe('the authenticator-app second factor', () => {
     let other: SecondFactorService;
     beforeEach(() => {
       other = createSecondFactorService({ repository, sealer, issuer: 'Gatehouse', now: () => clock });
+    });
+
+    it('enrols on one of them only when the same enrolment form arrives at both: the codes it shows are the ones that work', async () => {
+      const { secret } = service.newSecret(ACCOUNT);
+      const code = totpAt(secret, clock);
+      const results = await Promise.all([service.enrol(ACCOUNT.id, secret, code), other.enrol(ACCOUNT.id, secret, code), other.enrol(ACCOUNT.id, secret, code)]);
+      expect(results.map((result) => result.ok ? 'enrolled' : result.reason).sort()).toEqual(['already_enrolled', 'already_enrolled', 'enrolled']);
+      const shown = results.find((result) => result.ok)!;
+      clock += 30_000;
+      expect(await service.check(ACCOUNT.id, shown.recoveryCodes[0]!)).toMatchObject({ ok: true, method: 'recovery_code' });
     });
 
     it('accepts a code on one of them only', async () => {
