@@ -17,7 +17,7 @@ import { admitSignIn, reportFailedSignIn, type LoginThrottle } from '../security
 import { setPageHeaders } from '../security/headers.js';
 import { consentDetails } from './consent-details.js';
 import { FormRejectedError } from './form-rejected-error.js';
-import { grantConsent } from './grant-consent.js';
+import { grantConsent, withdrawConsent } from './grant-consent.js';
 import { InteractionExpiredError, loadInteraction, type Interaction } from './load-interaction.js';
 import { describeScopes } from './scope-descriptions.js';
 import { addSecondFactorStep } from './second-factor-step.js';
@@ -178,7 +178,8 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
     const decision = (ctx.request.body as Record<string, unknown>)['decision'];
     const audit = { clientId: String(interaction.params['client_id']), accountId: interaction.session?.accountId };
     if (decision !== 'allow') {
-      requestLog(ctx, deps.logger).info({ event: 'consent.denied', ...audit }, 'consent denied');
+      const withdrawnGrantId = await withdrawConsent(provider(), interaction);
+      requestLog(ctx, deps.logger).info({ event: 'consent.denied', ...audit, ...(withdrawnGrantId ? { withdrawnGrantId } : {}) }, 'consent denied');
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);
     }
     if (!(await sessionAccount(interaction))) return signInAgain(ctx, interaction);

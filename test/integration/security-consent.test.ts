@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Browser } from '../helpers/browser.js';
+import { Browser, findForm, type Page } from '../helpers/browser.js';
 import { authorize, DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { authorizationUrl, basicAuth, pkcePair, postForm } from '../helpers/requests.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
@@ -13,6 +13,25 @@ async function consentPageFor(params: Record<string, string>) {
   const login = await browser.open(authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256', ...params }));
   return { browser, login, consent: login.html.includes('/login"') ? await browser.submit(login, '/login', { username: 'demo', password: 'demo' }) : login };
 }
+
+/** Posts the consent form with `fields` over its hidden ones, without following the redirect. */
+async function postConsent(browser: Browser, consent: Page, fields: Record<string, string | string[]>): Promise<Response> {
+  const form = findForm(consent.html, '/consent');
+  const body = new URLSearchParams(form.hidden);
+  for (const [name, value] of Object.entries(fields)) {
+    body.delete(name);
+    for (const one of Array.isArray(value) ? value : [value]) body.append(name, one);
+  }
+  return browser.request(new URL(form.action, consent.url), {
+    method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+  });
+}
+
+/** The `field` of each log line of `event` written since `from` (an index into the server's log). */
+const logged = (from: number, event: string, field: string) => server.logs.slice(from)
+  .filter((line) => line.includes(`"event":"${event}"`)).map((line) => (JSON.parse(line) as Record<string, unknown>)[field]);
+
+const atClient = (url: URL) => url.origin === new URL(DEMO_CONFIDENTIAL.redirectUri).origin;
 
 describe('consent', () => {
   it('names the client, each scope with what it allows, and the API it is for', async () => {
@@ -56,6 +75,34 @@ describe('consent', () => {
     const again = await browser.open(authorizationUrl(server.issuer, { scope: 'openid email', code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' }));
     expect(again.html).toContain('/consent"');
     expect(server.logs.some((line) => line.includes('"event":"grant.revoked"'))).toBe(true);
+  });
+
+  it('sent again before the authorization resumes, one after another or at once, keeps one grant: the one the client gets', async () => {
+    const from = server.logs.length;
+    const { browser, consent } = await consentPageFor({ scope: 'openid email', prompt: 'consent' });
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await postConsent(browser, consent, { decision: 'allow' }));
+    answers.push(...await Promise.all(Array.from({ length: 3 }, () => postConsent(browser, consent, { decision: 'allow' }))));
+    expect(answers.map((answer) => answer.status)).toEqual([303, 303, 303, 303, 303, 303]);
+    const grantIds = logged(from, 'consent.granted', 'grantId');
+    expect(grantIds).toHaveLength(6);
+    expect(new Set(grantIds).size).toBe(1);
+
+    const callback = await browser.open(new URL(answers.at(-1)!.headers.get('location')!, server.issuer), atClient);
+    expect(callback.url.searchParams.get('code')).toBeTruthy();
+    expect(logged(from, 'token.issued', 'grantId')).toEqual([grantIds[0]]);
+    // Finished: the form is refused now.
+    expect((await postConsent(browser, consent, { decision: 'allow' })).status).toBe(400);
+  });
+
+  it('denied after an allow of the same page, deletes the grant that allow created', async () => {
+    const from = server.logs.length;
+    const { browser, consent } = await consentPageFor({ scope: 'openid email', prompt: 'consent' });
+    expect((await postConsent(browser, consent, { decision: 'allow' })).status).toBe(303);
+    const denied = await postConsent(browser, consent, { decision: 'deny' });
+    expect(logged(from, 'consent.denied', 'withdrawnGrantId')).toEqual(logged(from, 'consent.granted', 'grantId'));
+    const callback = await browser.open(new URL(denied.headers.get('location')!, server.issuer), atClient);
+    expect(callback.url.searchParams.get('error')).toBe('access_denied');
   });
 });
 
