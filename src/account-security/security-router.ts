@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { AccountRecord } from '../accounts/account-repository.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { countSignInCode, type CodeCheck, type SecondFactorService } from '../accounts/second-factor.js';
+import { formField } from '../http/form-field.js';
 import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
@@ -50,10 +51,6 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     setPageHeaders(ctx);
     ctx.type = 'html';
     ctx.body = await views.render(name, { prefix, ...locals });
-  };
-  const field = (ctx: Context, name: string, max: number) => {
-    const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-    return typeof value === 'string' ? value.slice(0, max) : '';
   };
   const refuseForgedForm = (ctx: Context, purpose: string) => {
     if (!csrf.verify(purpose, (ctx.request.body as Record<string, unknown> | undefined)?.['csrf'])) {
@@ -110,14 +107,14 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
 
   router.post('/sign-in', forms, async (ctx) => {
     refuseForgedForm(ctx, `account-sign-in:${sessions.formNonce(ctx, false) ?? ''}`);
-    const username = field(ctx, 'username', 256);
+    const username = formField(ctx, 'username', 256);
     const attempt = { username, ip: ctx.ip };
     const admission = await admitSignIn(ctx, attempt, {
       throttle: deps.throttle, logger: deps.logger, message: 'account page sign-in throttled',
       render: (wait) => renderSignIn(ctx, { error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minutes.`, username }),
     });
     if (!admission) return;
-    const account = await deps.accounts.authenticate(username, field(ctx, 'password', 1024));
+    const account = await deps.accounts.authenticate(username, formField(ctx, 'password', 1024));
     if (!account) {
       requestLog(ctx, deps.logger).info({ event: 'account_security.sign_in.failed', ip: ctx.ip }, 'account page sign-in failed');
       reportFailedSignIn(ctx, admission, { logger: deps.logger, metrics: deps.loginMetrics });
@@ -127,8 +124,8 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     // The password was right: no failure, whatever the second factor says (it has its own lock).
     await deps.throttle.succeeded(attempt);
     if (secondFactor.isEnrolled(account)) {
-      const code = field(ctx, 'code', 64);
-      if (!code) {
+      const code = formField(ctx, 'code', 64);
+      if (!code.trim()) {
         ctx.status = 401;
         return renderSignIn(ctx, { error: 'Enter the code from your authenticator app, or a recovery code.', username, askCode: true });
       }
@@ -178,8 +175,8 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     if (!current) return;
     const { session, account } = current;
     refuseForgedForm(ctx, `account:${session.nonce}`);
-    const secret = field(ctx, 'secret', 64);
-    if (!csrf.verify(`account-enrol:${session.nonce}:${secret}`, field(ctx, 'enrolment', 128))) {
+    const secret = formField(ctx, 'secret', 64);
+    if (!csrf.verify(`account-enrol:${session.nonce}:${secret}`, formField(ctx, 'enrolment', 128))) {
       ctx.throw(403, 'This form has expired or was not sent from our page. Go back and try again.');
     }
     // A second submission of the form (a double click, a reload): the first one's codes are the
@@ -189,7 +186,7 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
       await renderOverview(ctx, session, (await deps.accounts.findById(account.id)) ?? account, '', ALREADY_ENROLLED);
     };
     if (secondFactor.isEnrolled(account)) return alreadyEnrolled();
-    const enrolled = await secondFactor.enrol(account.id, secret, field(ctx, 'code', 64));
+    const enrolled = await secondFactor.enrol(account.id, secret, formField(ctx, 'code', 64));
     if (!enrolled.ok && enrolled.reason === 'already_enrolled') return alreadyEnrolled();
     if (!enrolled.ok) {
       ctx.status = 400;
@@ -204,7 +201,14 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
     if (!current) return;
     const { session, account } = current;
     refuseForgedForm(ctx, `account:${session.nonce}`);
-    const check = await secondFactor.check(account.id, field(ctx, 'code', 64));
+    const code = formField(ctx, 'code', 64);
+    if (!secondFactor.isEnrolled(account)) return seeOther(ctx);
+    if (!code.trim()) {
+      // Enter on the empty field (the form is novalidate): no code was tried, so none is counted.
+      ctx.status = 400;
+      return renderOverview(ctx, session, account, '', 'Enter a current code from your authenticator app, or a recovery code, to turn it off.');
+    }
+    const check = await secondFactor.check(account.id, code);
     if (!check.ok) {
       if (check.reason === 'not_enrolled') return seeOther(ctx);
       return renderOverview(ctx, session, account, '', codeProblem(ctx, check));

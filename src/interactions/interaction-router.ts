@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.js';
 import type { SecondFactorService } from '../accounts/second-factor.js';
+import { formField } from '../http/form-field.js';
 import { readBody } from '../http/read-body.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../observability/logger.js';
@@ -175,9 +176,11 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   router.post('/:uid/consent', forms, async (ctx) => {
     const interaction = await loadInteraction(provider(), ctx, 'consent');
     requireCsrf(ctx, interaction);
-    const decision = (ctx.request.body as Record<string, unknown>)['decision'];
+    // Only the page's two buttons are an answer: anything else leaves the interaction as it was.
+    const decision = formField(ctx, 'decision', 16);
+    if (decision !== 'allow' && decision !== 'deny') ctx.throw(400, 'This form is malformed: it has no decision (allow or deny). Go back and try again.');
     const audit = { clientId: String(interaction.params['client_id']), accountId: interaction.session?.accountId };
-    if (decision !== 'allow') {
+    if (decision === 'deny') {
       const withdrawnGrantId = await withdrawConsent(provider(), interaction);
       requestLog(ctx, deps.logger).info({ event: 'consent.denied', ...audit, ...(withdrawnGrantId ? { withdrawnGrantId } : {}) }, 'consent denied');
       return finish(ctx, { error: 'access_denied', error_description: 'The user denied the request' }, false);

@@ -5,6 +5,7 @@ import type { InteractionResults } from 'oidc-provider';
 import type { AccountRecord } from '../accounts/account-repository.js';
 import type { AccountService } from '../accounts/account-service.js';
 import { countSignInCode, type SecondFactorService } from '../accounts/second-factor.js';
+import { formField } from '../http/form-field.js';
 import type { Logger } from '../observability/logger.js';
 import type { LoginMetrics } from '../observability/metrics.js';
 import { requestLog } from '../observability/request-observer.js';
@@ -90,8 +91,13 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
       deps.loginMetrics?.failed();
       return backToPassword(ctx, interaction.uid);
     }
-    const code = (ctx.request.body as Record<string, unknown>)['code'];
-    const result = await deps.secondFactor.check(accountId, typeof code === 'string' ? code.slice(0, 64) : '');
+    const code = formField(ctx, 'code', 64);
+    if (!code.trim()) {
+      // Enter on the empty field (the form is novalidate): no code was tried, so none is counted.
+      ctx.status = 400;
+      return renderStep(ctx, interaction, 'Enter the code from your authenticator app, or a recovery code.');
+    }
+    const result = await deps.secondFactor.check(accountId, code);
     countSignInCode(result, deps.loginMetrics);
 
     if (result.ok || result.reason === 'not_enrolled') {

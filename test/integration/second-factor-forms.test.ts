@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { totpAt } from '../../src/accounts/totp.js';
 import { Browser, findForm, type Page } from '../helpers/browser.js';
+import { authorizationUrl, pkcePair } from '../helpers/requests.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
 const { server } = useGatehouse();
@@ -30,6 +31,9 @@ async function setupPage(browser: Browser): Promise<{ setup: Page; code: string 
   const secret = findForm(setup.html, '/account/security/authenticator').hidden['secret']!;
   return { setup, code: totpAt(secret, Date.now()) };
 }
+
+/** Recovery codes of the authenticator the set-up tests leave enrolled, for the tests after them. */
+let recoveryCodes: string[] = [];
 
 const ALREADY_SET_UP = 'An authenticator app is already set up for this account';
 
@@ -63,7 +67,7 @@ describe('the authenticator set-up form sent more than once', () => {
     const shown = answers.filter((answer) => answer.html.includes('Save your recovery codes'));
     expect(shown).toHaveLength(1);
     expect(shown[0]!.status).toBe(200);
-    const recoveryCodes = recoveryCodesOn(shown[0]!.html);
+    recoveryCodes = recoveryCodesOn(shown[0]!.html);
     expect(recoveryCodes).toHaveLength(10);
     for (const other of answers.filter((answer) => answer !== shown[0])) {
       expect(other.status).toBe(409);
@@ -72,5 +76,56 @@ describe('the authenticator set-up form sent more than once', () => {
     }
     const overview = await accountPage(new Browser(), recoveryCodes[0]);
     expect(overview.html).toContain('You have 9 unused recovery codes');
+  });
+});
+
+/** Form fields, `code` given as many times as it has values. */
+const withCode = (fields: Record<string, string>, ...codes: string[]) => {
+  const body = new URLSearchParams(fields);
+  for (const code of codes) body.append('code', code);
+  return body;
+};
+/** What each form gets for a code that is empty, blank, missing or sent twice: no try is counted. */
+const MALFORMED_CODES = [[''], ['   '], [], ['123456', '654321'], ['1', '2']];
+
+describe('a code left empty or sent twice is refused without counting as a wrong one (five would pause code checks)', () => {
+  it('at the sign-in step after the password', async () => {
+    const browser = new Browser();
+    const login = await browser.open(authorizationUrl(server.issuer, { code_challenge: (await pkcePair()).challenge, code_challenge_method: 'S256' }));
+    const step = await browser.submit(login, '/login', { username: 'demo', password: 'demo' });
+    expect(step.url.pathname).toMatch(/\/second-factor$/);
+    const answers = [];
+    for (const codes of MALFORMED_CODES) answers.push(await post(browser, step, '/second-factor', withCode({}, ...codes)));
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400]);
+    expect(answers[0]!.html).toContain('Enter the code from your authenticator app, or a recovery code.');
+    expect(answers[3]!.html).toContain('This form is malformed');
+
+    expect((await post(browser, step, '/second-factor', withCode({}, recoveryCodes[1]!))).status).toBe(303);
+  });
+
+  it('at the account page sign-in', async () => {
+    const browser = new Browser();
+    const signInPage = await browser.open(`${server.issuer}/account/security`);
+    const credentials = { username: 'demo', password: 'demo' };
+    const answers = [];
+    for (const codes of MALFORMED_CODES) answers.push(await post(browser, signInPage, '/account/security/sign-in', withCode(credentials, ...codes)));
+    expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401, 400, 400]);
+    expect(answers[1]!.html).toContain('Enter the code from your authenticator app, or a recovery code.');
+    expect(answers[3]!.html).toContain('This form is malformed');
+
+    expect((await post(browser, signInPage, '/account/security/sign-in', withCode(credentials, recoveryCodes[2]!))).status).toBe(303);
+  });
+
+  it('at the form that turns two-step verification off', async () => {
+    const browser = new Browser();
+    const overview = await accountPage(browser, recoveryCodes[3]);
+    const answers = [];
+    for (const codes of MALFORMED_CODES) answers.push(await post(browser, overview, '/account/security/authenticator/remove', withCode({}, ...codes)));
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400]);
+    expect(answers[0]!.html).toContain('Enter a current code from your authenticator app, or a recovery code, to turn it off.');
+    expect(answers[3]!.html).toContain('This form is malformed');
+
+    const off = await post(browser, overview, '/account/security/authenticator/remove', withCode({}, recoveryCodes[4]!));
+    expect(off.html).toContain('Two-step verification is off');
   });
 });

@@ -15,7 +15,7 @@ async function consentPageFor(params: Record<string, string>) {
 }
 
 /** Posts the consent form with `fields` over its hidden ones, without following the redirect. */
-async function postConsent(browser: Browser, consent: Page, fields: Record<string, string | string[]>): Promise<Response> {
+async function postConsent(browser: Browser, consent: Page, fields: Record<string, string | string[]>, accept = 'text/html'): Promise<Response> {
   const form = findForm(consent.html, '/consent');
   const body = new URLSearchParams(form.hidden);
   for (const [name, value] of Object.entries(fields)) {
@@ -23,7 +23,7 @@ async function postConsent(browser: Browser, consent: Page, fields: Record<strin
     for (const one of Array.isArray(value) ? value : [value]) body.append(name, one);
   }
   return browser.request(new URL(form.action, consent.url), {
-    method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
   });
 }
 
@@ -103,6 +103,27 @@ describe('consent', () => {
     expect(logged(from, 'consent.denied', 'withdrawnGrantId')).toEqual(logged(from, 'consent.granted', 'grantId'));
     const callback = await browser.open(new URL(denied.headers.get('location')!, server.issuer), atClient);
     expect(callback.url.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it.each([
+    ['sent twice', { decision: ['allow', 'allow'] }],
+    ['sent as allow and deny', { decision: ['allow', 'deny'] }],
+    ['missing', {} as Record<string, string>],
+    ['neither allow nor deny', { decision: 'maybe' }],
+  ])('with its decision %s, is refused as malformed (400), not taken as a denial, and can be sent again', async (_, fields) => {
+    const from = server.logs.length;
+    const { browser, consent } = await consentPageFor({ scope: 'openid email', prompt: 'consent' });
+    const malformed = await postConsent(browser, consent, fields);
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toContain('This form is malformed');
+    const asJson = await postConsent(browser, consent, fields, 'application/json');
+    expect(asJson.status).toBe(400);
+    expect(await asJson.json()).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('This form is malformed') });
+    expect(logged(from, 'consent.denied', 'event')).toEqual([]);
+
+    const allowed = await postConsent(browser, consent, { decision: 'allow' });
+    const callback = await browser.open(new URL(allowed.headers.get('location')!, server.issuer), atClient);
+    expect(callback.url.searchParams.get('code')).toBeTruthy();
   });
 });
 

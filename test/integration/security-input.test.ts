@@ -267,7 +267,8 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
       post(consentPath, `csrf=${consentCsrf}&csrf=${consentCsrf}&decision=allow`, consentCookie, 403),
       post(consentPath, `csrf=${consentCsrf}&decision=${HUGE}`, consentCookie, 413),
       post(consentPath, `csrf=%ZZ&decision=allow`, consentCookie, 403),
-      post(consentPath, Buffer.from(`csrf=${consentCsrf}&decision=\xff`, 'latin1'), consentCookie, 303),
+      // Not one of the page's two answers: malformed, not a denial.
+      post(consentPath, Buffer.from(`csrf=${consentCsrf}&decision=\xff`, 'latin1'), consentCookie, 400),
     ]);
   });
 });
