@@ -1,5 +1,5 @@
 import { parseResourceServer, resourceServerConflict } from '../config/static-config.js';
-import type { ResourceServer } from '../provider/resource-servers.js';
+import { sameAudience, type ResourceServer } from '../provider/resource-servers.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../provider/ttl.js';
 import type { CliContext } from './cli-context.js';
 import { CliError, UsageError, type CommandGroup } from './command.js';
@@ -56,7 +56,7 @@ Running servers accept it within ${context.config.providerRefreshSeconds} s.`);
       summary: 'Show one resource server.',
       args: ['AUDIENCE'],
       async run(context, { args }) {
-        const found = (await describeAll(context)).find((server) => server.audience === args[0]);
+        const found = (await describeAll(context)).find((server) => sameAudience(server.audience, args[0]!));
         if (!found) throw new CliError(`there is no resource server with audience ${args[0]} (\`gatehouse resource list\` shows them)`);
         const { source, ...server } = found;
         context.print(found, describeText({ audience: server.audience, scopes: server.scopes, accessTokenFormat: server.access_token_format, accessTokenTTL: server.access_token_ttl }, source));
@@ -68,12 +68,13 @@ Running servers accept it within ${context.config.providerRefreshSeconds} s.`);
       args: ['AUDIENCE'],
       details: 'Refused while a client\'s `scope` lists one of its scopes: update those clients first.\nTokens already issued for it stay valid until they expire.',
       async run(context, { args }) {
-        const audience = args[0]!;
-        if (context.staticConfig.resourceServers.some((server) => server.audience === audience)) {
-          throw new CliError(`${audience} comes from configuration (RESOURCES_FILE or the development seed): change it there`);
+        const named = args[0]!;
+        if (context.staticConfig.resourceServers.some((server) => sameAudience(server.audience, named))) {
+          throw new CliError(`${named} comes from configuration (RESOURCES_FILE or the development seed): change it there`);
         }
-        const server = (await context.store.resourceServers.list()).find((candidate) => candidate.audience === audience);
-        if (!server) throw new CliError(`there is no registered resource server with audience ${audience}`);
+        const server = (await context.store.resourceServers.list()).find((candidate) => sameAudience(candidate.audience, named));
+        if (!server) throw new CliError(`there is no registered resource server with audience ${named}`);
+        const { audience } = server;
         const clients = [...context.staticConfig.clients, ...await context.store.clients.list()];
         const users = clients.filter((client) => String(client.scope ?? '').split(' ').some((scope) => scope in server.scopes));
         if (users.length > 0) {

@@ -79,7 +79,18 @@ export function parseIdentifierUrl(name: string, raw: string, problems: string[]
     problems.push(`${name} must not have a query or fragment`);
     return undefined;
   }
-  return url.origin + url.pathname.replace(/\/+$/, '');
+  return identifierForm(url);
+}
+
+/**
+ * How an identifier URL is written wherever it is registered or configured (ISSUER, API_AUDIENCE,
+ * resource server audiences), so one identifier has one spelling: http(s) URLs with lower-case
+ * scheme and host, no default port and no trailing slash; other URIs (urn:…) as the URL parser
+ * writes them (lower-case scheme).
+ */
+export function identifierForm(url: URL): string {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return url.href;
+  return url.origin + url.pathname.replace(/\/+$/, '') + url.search;
 }
 
 /** Where a server's Prometheus metrics are served. */

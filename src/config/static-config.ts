@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { ClientMetadata } from 'oidc-provider';
 import type { NewAccount } from '../accounts/account-service.js';
 import { malformedHashedClientSecret } from '../clients/client-secret.js';
-import type { ResourceServer } from '../provider/resource-servers.js';
+import { sameAudience, type ResourceServer } from '../provider/resource-servers.js';
 import { MAX_ACCESS_TOKEN_TTL } from '../provider/ttl.js';
 import { OIDC_SCOPES } from '../provider/scopes.js';
 import { ConfigError } from './config-error.js';
+import { identifierForm } from './parse-values.js';
 import type { Config } from './load-config.js';
 
 export interface StaticConfig {
@@ -82,9 +83,10 @@ export function parseResourceServer(entry: unknown, label: string, problems: str
   const e = entry as Partial<ResourceServer> | undefined;
   const before = problems.length;
   // RFC 8707 §2: an absolute URI without a fragment.
-  if (!e || typeof e.audience !== 'string' || !URL.canParse(e.audience) || e.audience.includes('#')) {
-    problems.push(`${label}: audience must be an absolute URL without a fragment`);
-  }
+  const url = typeof e?.audience === 'string' && !e.audience.includes('#') ? URL.parse(e.audience) : null;
+  if (!url) problems.push(`${label}: audience must be an absolute URL without a fragment`);
+  // They would be published in every token's `aud`.
+  else if (url.username || url.password) problems.push(`${label}: audience must not contain credentials`);
   if (!e?.scopes || typeof e.scopes !== 'object' || Array.isArray(e.scopes) || Object.values(e.scopes).some((text) => typeof text !== 'string')) {
     // An array passes for an object, and would define scopes named "0", "1", ...
     problems.push(`${label}: scopes must be an object of scope → description, e.g. {"api:read": "Read your data"}${Array.isArray(e?.scopes) ? ' (got an array)' : ''}`);
@@ -104,7 +106,8 @@ export function parseResourceServer(entry: unknown, label: string, problems: str
     problems.push(`${label}: accessTokenTTL must be 60 to ${MAX_ACCESS_TOKEN_TTL} seconds`);
   }
   if (problems.length > before) return undefined;
-  return { audience: e!.audience!, scopes: e!.scopes!, accessTokenFormat: format, accessTokenTTL: ttl };
+  // Registered in the one form clients must name it in (`resource`) and APIs find in `aud`.
+  return { audience: identifierForm(url!), scopes: e!.scopes!, accessTokenFormat: format, accessTokenTTL: ttl };
 }
 
 /**
@@ -114,7 +117,8 @@ export function parseResourceServer(entry: unknown, label: string, problems: str
  * The admin CLI and static configuration refuse the same things with the same words.
  */
 export function resourceServerConflict(server: ResourceServer, others: readonly ResourceServer[]): string | undefined {
-  if (others.some((other) => other.audience === server.audience)) return `a resource server with audience ${server.audience} already exists`;
+  // The others' audiences too: the store may hold one registered before audiences were normalised.
+  if (others.some((other) => sameAudience(other.audience, server.audience))) return `a resource server with audience ${server.audience} already exists`;
   for (const other of others) {
     const shared = Object.keys(other.scopes).filter((scope) => Object.hasOwn(server.scopes, scope));
     if (shared.length > 0) return `${shared.join(', ')} already belong${shared.length === 1 ? 's' : ''} to ${other.audience}; scopes must be unique across resource servers`;

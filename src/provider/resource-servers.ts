@@ -1,4 +1,5 @@
 import { errors, type Client, type KoaContextWithOIDC, type ResourceServer as ProviderResourceServer } from 'oidc-provider';
+import { identifierForm } from '../config/parse-values.js';
 
 /** An API that accepts our access tokens (RFC 8707 resource indicator = its `audience`). */
 export interface ResourceServer {
@@ -43,8 +44,14 @@ export function resourceIndicatorsFeature(registry: ResourceServerRegistry) {
   return {
     enabled: true,
     async getResourceServerInfo(_ctx: KoaContextWithOIDC, indicator: string, _client: Client): Promise<ProviderResourceServer> {
+      // Compared exactly: the indicator is the token's `aud`, which APIs compare exactly too.
       const server = registry.get(indicator);
-      if (!server) throw new errors.InvalidTarget('the requested resource is not registered');
+      if (!server) {
+        const spelled = registry.all().find((candidate) => sameAudience(candidate.audience, indicator));
+        throw new errors.InvalidTarget(spelled
+          ? `the requested resource is registered as ${spelled.audience}: name it exactly so`
+          : 'the requested resource is not registered');
+      }
       return {
         audience: server.audience,
         scope: Object.keys(server.scopes).join(' '),
@@ -75,4 +82,13 @@ export function resourceIndicatorsFeature(registry: ResourceServerRegistry) {
       return true;
     },
   };
+}
+
+/** Whether `named` is `registered` written another way (capitals, a trailing slash, a default port). */
+export function sameAudience(registered: string, named: string): boolean {
+  const form = (audience: string) => {
+    const url = URL.parse(audience);
+    return url ? identifierForm(url) : audience;
+  };
+  return registered === named || form(registered) === form(named);
 }

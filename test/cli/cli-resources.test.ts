@@ -45,6 +45,10 @@ describeWithRedis('gatehouse resource and token (admin CLI against the shared st
     const again = await deployment.cli(['resource', 'create', '--audience', deployment.server().apiUrl, '--scope', 'x:y']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
+    // The same audience written another way is the same resource server.
+    const spelled = await deployment.cli(['resource', 'create', '--audience', `${deployment.server().apiUrl.toUpperCase()}/`, '--scope', 'x:y']);
+    expect(spelled.code).toBe(1);
+    expect(spelled.stderr).toContain(`a resource server with audience ${deployment.server().apiUrl} already exists`);
     const sharedScope = await deployment.cli(['resource', 'create', '--audience', 'https://other.example.com', '--scope', 'api:read']);
     expect(sharedScope.stderr).toMatch(/api:read already belongs to .*; scopes must be unique/);
     const oidc = await deployment.cli(['resource', 'create', '--audience', 'https://other.example.com', '--scope', 'openid things:do']);
@@ -55,6 +59,23 @@ describeWithRedis('gatehouse resource and token (admin CLI against the shared st
     const ttl = await deployment.cli(['resource', 'create', '--audience', 'https://other.example.com', '--scope', 'things:do', '--ttl', '3d']);
     expect(ttl.code).toBe(2);
     expect(ttl.stderr).toMatch(/--ttl must be a duration/);
+  });
+
+  it('registers an audience in the form API_AUDIENCE takes, and a token request names it so', async () => {
+    const created = await deployment.cli(['resource', 'create', '--audience', 'https://Invoices.Example.com:443/', '--scope', 'invoices:read', '--jwt', '--json']);
+    expect(created.code).toBe(0);
+    expect(created.json()).toMatchObject({ audience: 'https://invoices.example.com' });
+    const twice = await deployment.cli(['resource', 'create', '--audience', 'https://invoices.example.com', '--scope', 'invoices:write']);
+    expect(twice.stderr).toContain('a resource server with audience https://invoices.example.com already exists');
+
+    const worker = (await deployment.cli(['client', 'create', '--name', 'Invoices', '--grant-type', 'client_credentials', '--scope', 'invoices:read', '--json']))
+      .json<{ client_id: string; client_secret: string }>();
+    const token = await eventually('the server to issue tokens for the new resource server', async () => {
+      const response = await clientCredentials(deployment.server().issuer, worker.client_id, worker.client_secret, { resource: 'https://invoices.example.com', scope: 'invoices:read' });
+      return response.status === 200 ? (await response.json() as { access_token: string }) : undefined;
+    }, 3000);
+    expect(decodeJwt(token.access_token)).toMatchObject({ aud: 'https://invoices.example.com' });
+    expect((await deployment.cli(['resource', 'show', 'https://INVOICES.example.com/'])).code).toBe(0);
   });
 
   it('lists static and registered resource servers; delete is refused while a client lists its scopes', async () => {

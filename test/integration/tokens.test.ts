@@ -154,11 +154,13 @@ describe('a token is for one API (RFC 8707), with two resource servers', () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-resources-'));
     await writeFile(join(dir, 'resources.json'), JSON.stringify([
       { audience: BILLING, scopes: { 'billing:read': 'Read your invoices' }, accessTokenFormat: 'opaque', accessTokenTTL: 900 },
+      // Registered as https://reports.example.com (config/README.md).
+      { audience: 'HTTPS://Reports.Example.com:443/', scopes: { 'reports:read': 'Read your reports' }, accessTokenFormat: 'opaque' },
     ]));
     twoApis = await startTestGatehouse({ RESOURCES_FILE: join(dir, 'resources.json') });
     config = await registerClient(twoApis.issuer, {
       redirect_uris: ['http://127.0.0.1:8085/cb'], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-      scope: 'openid offline_access api:read billing:read',
+      scope: 'openid offline_access api:read billing:read reports:read',
     });
   });
   afterAll(async () => {
@@ -171,6 +173,14 @@ describe('a token is for one API (RFC 8707), with two resource servers', () => {
     const billing = await client.clientCredentialsGrant(config, { scope: 'billing:read' });
     const introspected = await client.tokenIntrospection(config, billing.access_token);
     expect(introspected).toMatchObject({ active: true, aud: BILLING, scope: 'billing:read' });
+  });
+
+  it('an audience written with capitals, a default port or a trailing slash is registered, and named, in its normal form', async () => {
+    const reports = await client.clientCredentialsGrant(config, { scope: 'reports:read', resource: 'https://reports.example.com' });
+    expect(await client.tokenIntrospection(config, reports.access_token)).toMatchObject({ active: true, aud: 'https://reports.example.com' });
+    // Resource indicators are compared exactly, as APIs compare `aud`; the refusal names the registered form.
+    await expect(client.clientCredentialsGrant(config, { scope: 'reports:read', resource: 'https://Reports.Example.com/' }))
+      .rejects.toMatchObject({ error: 'invalid_target', error_description: 'the requested resource is registered as https://reports.example.com: name it exactly so' });
   });
 
   it('an authorization request with scopes of both and no resource is refused', async () => {

@@ -83,6 +83,32 @@ describe('static resource servers (RESOURCES_FILE)', () => {
     expect(problems).toMatch(/RESOURCES_FILE entry #2: r already belongs to https:\/\/a.example; scopes must be unique across resource servers/);
   });
 
+  it('are registered in the form API_AUDIENCE takes: lower-case scheme and host, no default port, no trailing slash', async () => {
+    const file = join(dir, 'spelled.json');
+    await writeFile(file, JSON.stringify([
+      { audience: 'HTTPS://Billing.Example.com:443/', scopes: { 'billing:read': 'read' } },
+      { audience: 'https://api.example.com/v1/', scopes: { 'v1:read': 'read' } },
+      { audience: 'urn:example:reports', scopes: { 'reports:read': 'read' } },
+    ]));
+    const loaded = await loadStaticConfig(loadConfig({ SEED_DEMO: 'false', RESOURCES_FILE: file }), CONFIG_DIR);
+    expect(loaded.resourceServers.map((server) => server.audience)).toEqual(['https://billing.example.com', 'https://api.example.com/v1', 'urn:example:reports']);
+  });
+
+  it('are refused at boot when two name the same audience written differently, or an audience carries credentials', async () => {
+    const problems = await problemsOf({
+      resources: [
+        { audience: 'http://127.0.0.1:4311', scopes: { a: 'a' } },
+        { audience: 'http://127.0.0.1:4311/', scopes: { b: 'b' } },
+        { audience: 'https://B6.Example.com/', scopes: { c: 'c' } },
+        { audience: 'https://b6.example.com', scopes: { d: 'd' } },
+        { audience: 'https://user:secret@e.example.com', scopes: { e: 'e' } },
+      ],
+    });
+    expect(problems).toMatch(/RESOURCES_FILE entry #1: a resource server with audience http:\/\/127.0.0.1:4311 already exists/);
+    expect(problems).toMatch(/RESOURCES_FILE entry #3: a resource server with audience https:\/\/b6.example.com already exists/);
+    expect(problems).toMatch(/RESOURCES_FILE entry #4: audience must not contain credentials/);
+  });
+
   it('may not take a scope of the development seed\'s demo API, which the seed registers next to them', async () => {
     const problems = await problemsOf({ resources: [{ audience: 'https://orders.example', scopes: { 'api:read': 'read' } }] }, { SEED_DEMO: 'true', API_AUDIENCE: 'http://localhost:4601' });
     expect(problems).toMatch(/the development seed's demo API \(http:\/\/localhost:4601\): api:read already belongs to https:\/\/orders.example; scopes must be unique across resource servers \(set SEED_DEMO=false, or name the scope differently\)/);
