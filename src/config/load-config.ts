@@ -108,7 +108,8 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   const apiPort = parsePort('API_PORT', read('API_PORT'), 3001, problems);
 
   const issuer = parseIdentifierUrl('ISSUER', read('ISSUER') ?? `http://localhost:${port}`, problems);
-  if (production && issuer?.startsWith('http:') && read('ALLOW_HTTP_ISSUER') !== 'true') {
+  const allowHttpIssuer = parseBoolean('ALLOW_HTTP_ISSUER', read('ALLOW_HTTP_ISSUER'), false, problems);
+  if (production && issuer?.startsWith('http:') && !allowHttpIssuer) {
     problems.push('ISSUER must use https in production (set ALLOW_HTTP_ISSUER=true only on a private network)');
   }
 

@@ -69,6 +69,14 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/SIGNING_KEYS or SIGNING_KEYS_FILE is required in production/);
   });
 
+  it('lets production run on an http issuer when ALLOW_HTTP_ISSUER is true or 1, like every boolean, and reports any other value', () => {
+    const production = { NODE_ENV: 'production', ISSUER: 'http://id.internal.example', COOKIE_KEYS: 'a'.repeat(32), SIGNING_KEYS_FILE: '/run/jwks.json' };
+    expect(loadConfig({ ...production, ALLOW_HTTP_ISSUER: 'true' }).issuer).toBe('http://id.internal.example');
+    expect(loadConfig({ ...production, ALLOW_HTTP_ISSUER: '1' }).issuer).toBe('http://id.internal.example');
+    expect(problemsOf({ ...production, ALLOW_HTTP_ISSUER: '0' })).toMatch(/ISSUER must use https in production/);
+    expect(problemsOf({ ALLOW_HTTP_ISSUER: 'garbage' })).toMatch(/ALLOW_HTTP_ISSUER must be true or false \(got "garbage"\)/);
+  });
+
   it('accepts a complete production configuration without the demo seed', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
