@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseEncryptionKeys } from '../keys/key-encryption.js';
+import { GENERATE_KEYS_HINT } from '../keys/signing-keys.js';
 import { areCookieKeys } from '../security/cookie-signer.js';
 import { ConfigError } from './config-error.js';
 import { checkDistinctPorts, parseBoolean, parseHttpUrl, parseIdentifierUrl, parseInteger, parseMetricsConfig, parsePort, type MetricsConfig } from './parse-values.js';
@@ -152,7 +153,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
   }
   // With Redis, the first instance generates the key set into the store; SIGNING_KEYS only seeds it.
   if (production && !redis && !signingKeys && !signingKeysFile) {
-    problems.push('SIGNING_KEYS or SIGNING_KEYS_FILE is required in production without Redis: generate a JWKS with `npm run keys:generate`');
+    problems.push(`SIGNING_KEYS or SIGNING_KEYS_FILE is required in production without Redis: ${GENERATE_KEYS_HINT}`);
   }
   const registration = read('REGISTRATION') ?? (production ? 'initial-access-token' : 'open');
   if (!REGISTRATION_MODES.includes(registration as Config['registration'])) {

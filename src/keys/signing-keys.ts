@@ -10,6 +10,13 @@ export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
 
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
+/**
+ * How an operator makes a JWKS for SIGNING_KEYS(_FILE). `--silent`: without it npm writes its own
+ * header into the file; the Docker image has no TypeScript to build with, but the compiled script.
+ */
+export const GENERATE_KEYS_HINT = 'generate a JWKS with `npm run --silent keys:generate > jwks.json` '
+  + '(with the Docker image: `docker run --rm IMAGE node dist/cli/generate-keys.js > jwks.json`)';
+
 export async function generateSigningKeys(): Promise<PrivateJwks> {
   return { keys: await Promise.all(SIGNING_ALGORITHMS.map(generateSigningKey)) };
 }
@@ -59,7 +66,7 @@ export async function checkSigningKeys(jwks: unknown): Promise<string[]> {
     else if (!(await signsAndVerifies(key))) {
       const type = key.kty === 'RSA' ? 'RSA' : [key.kty === 'EC' ? 'EC' : undefined, key.crv].filter(Boolean).join(' ');
       problems[index] = `${name} (kid ${key.kid ?? 'none'}) is not a valid ${type} private key${key.alg ? ` for ${key.alg}` : ''}: `
-        + 'it cannot sign, or what it signs does not verify with its public part (`npm run keys:generate` prints a new JWKS)';
+        + `it cannot sign, or what it signs does not verify with its public part (${GENERATE_KEYS_HINT})`;
     }
   }));
   const found = problems.filter(Boolean);

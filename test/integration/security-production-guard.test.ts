@@ -41,7 +41,7 @@ describe('production guard: `npm start` (src/main.ts) refuses unsafe production 
     const { code, stderr } = await runMainIn({ NODE_ENV: 'production', PORT: String(port), ISSUER: 'http://id.example.com', SEED_DEMO: 'true', REGISTRATION: 'open' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/COOKIE_KEYS is required in production: generate one with `openssl rand -base64 48`/);
-    expect(stderr).toMatch(/SIGNING_KEYS or SIGNING_KEYS_FILE is required in production[^:]*: generate a JWKS with `npm run keys:generate`/);
+    expect(stderr).toMatch(/SIGNING_KEYS or SIGNING_KEYS_FILE is required in production[^:]*: generate a JWKS with `npm run --silent keys:generate > jwks.json` \(with the Docker image: `docker run --rm IMAGE node dist\/cli\/generate-keys.js > jwks.json`\)/);
     expect(stderr).toMatch(/ISSUER must use https in production \(set ALLOW_HTTP_ISSUER=true only on a private network\)/);
     expect(stderr).toMatch(/SEED_DEMO must not be true in production/);
     expect(stderr).toMatch(/REGISTRATION must not be open in production: .* \(use initial-access-token or closed\)/);

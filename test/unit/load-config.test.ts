@@ -69,6 +69,12 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/SIGNING_KEYS or SIGNING_KEYS_FILE is required in production/);
   });
 
+  it('says how to generate signing keys with a command whose output is the JWKS alone, also in the Docker image', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: 'a'.repeat(32) });
+    // Without --silent, npm writes its own header into jwks.json; the image cannot build, only run dist/.
+    expect(problems).toContain('generate a JWKS with `npm run --silent keys:generate > jwks.json` (with the Docker image: `docker run --rm IMAGE node dist/cli/generate-keys.js > jwks.json`)');
+  });
+
   it('lets production run on an http issuer when ALLOW_HTTP_ISSUER is true or 1, like every boolean, and reports any other value', () => {
     const production = { NODE_ENV: 'production', ISSUER: 'http://id.internal.example', COOKIE_KEYS: 'a'.repeat(32), SIGNING_KEYS_FILE: '/run/jwks.json' };
     expect(loadConfig({ ...production, ALLOW_HTTP_ISSUER: 'true' }).issuer).toBe('http://id.internal.example');

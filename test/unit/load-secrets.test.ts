@@ -63,6 +63,7 @@ describe('signing and cookie keys', () => {
     const error = await loadSecrets(loadConfig({ DATA_DIR: dir, SIGNING_KEYS_FILE: file })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(`signing key #2 (kid ${ec.kid}) is not a valid EC P-256 private key`);
+    expect((error as ConfigError).message).toContain('generate a JWKS with `npm run --silent keys:generate > jwks.json`');
 
     // A private part that does not belong to the public one signs tokens nobody can verify.
     const other = (await generateSigningKeys()).keys.find((key) => key.kty === 'EC')!;
