@@ -36,13 +36,24 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       },
     };
   }
+  // Handled from the start: waiting for Redis may take REDIS_CONNECT_TIMEOUT_MS, and a signal
+  // then stops the start (closing what it opened) rather than killing the process unlogged.
+  const starting = new AbortController();
+  const start = startGatehouse(config, logger, { ...options, signal: starting.signal });
+  onShutdownSignal(logger, async () => {
+    starting.abort(new Error('shutting down during start'));
+    const started = await start.catch(() => undefined);
+    await started?.close(config.shutdownGraceMs);
+  });
   let running;
   try {
-    running = await startGatehouse(config, logger, options);
+    running = await start;
   } catch (error) {
+    // The signal's handler exits once the start has closed what it opened.
+    if (starting.signal.aborted) return;
     exitFailedStart(logger, error, { problemsAsLogLine: cluster.isWorker });
   }
-  onShutdownSignal(logger, () => running.close(config.shutdownGraceMs));
+  if (starting.signal.aborted) return;
   if (cluster.isWorker) process.send!(READY_MESSAGE);
   else logger.info({ issuer: config.issuer, listening: running.url, api: running.apiUrl, metrics: running.metricsUrl }, `Gatehouse is up: ${config.issuer}/.well-known/openid-configuration`);
 }

@@ -59,6 +59,11 @@ export interface StartOptions {
    * when the thread ends on its own.
    */
   apiThread?: { onFailure: (error: Error) => void };
+  /**
+   * Stops the start (a shutdown signal during boot): what was opened is closed and the start
+   * rejects with the signal's reason. Waiting for Redis ends at once; other steps at their end.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -74,7 +79,8 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     ? combinedSource(metrics.registry, async () => (apiThread ? [await apiThread.metrics()] : []))
     : registrySource(metrics.registry));
   let draining = false;
-  const store = instrumentStore(await openStore(config, logger), metrics.store);
+  const store = instrumentStore(await openStore(config, logger, options.signal), metrics.store);
+  const stopIfAborted = () => options.signal?.throwIfAborted();
   if (store.usage) registerStoreUsage(metrics.registry, store.usage);
   // Shared by every instance when the store is (Redis): a replayed jti is caught on any of them.
   const { replayCache } = store;
@@ -88,6 +94,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
     if (secrets.generated.length > 0) {
       logger.warn({ dataDir: config.dataDir }, `using development ${secrets.generated.join(' and ')} kept in ${config.dataDir}; never in production`);
     }
+    stopIfAborted();
     const staticConfig = await loadStaticConfig(config, `${ROOT_DIR}config`);
     const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
     // Templates are compiled once, except in development where edits show without a restart.
@@ -111,6 +118,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       now: Math.floor(Date.now() / 1000),
       logger,
     });
+    stopIfAborted();
     const resourceServers = createResourceServerRegistry(staticConfig.resourceServers);
     refresher = await startProviderRefresher({
       store,
@@ -159,6 +167,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         viewsDir: `${ROOT_DIR}views`, assetsPath: ASSETS_PATH, cacheViews: config.env !== 'development',
       }, { logger, ...options.apiThread });
     }
+    stopIfAborted();
     const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
 
     let metricsUrl: string | undefined;
@@ -182,6 +191,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
       apiUrl = await listen(createHttpServer(api.callback()), config.api.host, config.api.port, servers);
     }
 
+    stopIfAborted();
     return {
       url,
       apiUrl,

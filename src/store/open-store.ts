@@ -6,10 +6,10 @@ import { createRedisStore } from './redis/create-redis-store.js';
 import type { Store } from './store.js';
 
 /** The store the configuration asks for: Redis when configured, else the embedded one. */
-export async function openStore(config: Config, logger: Logger): Promise<Store> {
+export async function openStore(config: Config, logger: Logger, signal?: AbortSignal): Promise<Store> {
   if (config.redis) {
     logger.info({ redis: describeRedisTarget(config.redis) }, 'using Redis storage');
-    return createRedisStore({ connection: config.redis, logger });
+    return createRedisStore({ connection: config.redis, logger, signal });
   }
   const maxBytes = config.memoryStoreMaxMB !== undefined ? config.memoryStoreMaxMB * 1048576 : defaultMemoryStoreMaxBytes();
   logger.warn(

@@ -78,7 +78,8 @@ export function createRedisClient(config: RedisConfig): RedisClient {
  * Connects at boot and waits until Redis answers, at most `timeoutMs`. Afterwards the client
  * reconnects on its own; connection changes are logged once each (never per retry).
  */
-export async function connectRedis(client: RedisClient, config: RedisConfig, logger: Logger): Promise<void> {
+export async function connectRedis(client: RedisClient, config: RedisConfig, logger: Logger, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   const target = describeRedisTarget(config);
   let healthy = false;
   let lastErrorLogAt = -Infinity;
@@ -113,6 +114,9 @@ export async function connectRedis(client: RedisClient, config: RedisConfig, log
     timer = setTimeout(() => reject(new Error(`Redis (${target}) did not become ready within ${config.connectTimeoutMs} ms; is it running and reachable?${
       lastError ? ` (last error: ${redisFailure(lastError).message})` : ''}`)), config.connectTimeoutMs);
   });
+  // A shutdown signal need not wait out connectTimeoutMs.
+  const abort = () => refused?.(signal!.reason as Error);
+  signal?.addEventListener('abort', abort);
   // The first attempt may fail while Redis is still starting; the retry strategy keeps trying.
   client.connect().catch(() => {});
   try {
@@ -123,6 +127,7 @@ export async function connectRedis(client: RedisClient, config: RedisConfig, log
     throw error;
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', abort);
     refused = undefined;
   }
 }

@@ -18,12 +18,12 @@ import { createStoreGuard } from './store-guard.js';
 /**
  * The shared store: every oidc-provider model and our accounts in Redis (one node, Sentinel
  * or Cluster), so any number of instances serve one system. Resolves once Redis answers;
- * rejects when it does not within `connectTimeoutMs`.
+ * rejects when it does not within `connectTimeoutMs`, or when `signal` aborts the wait.
  */
-export async function createRedisStore(deps: { connection: RedisConfig; logger: Logger }): Promise<Store> {
+export async function createRedisStore(deps: { connection: RedisConfig; logger: Logger; signal?: AbortSignal }): Promise<Store> {
   const { connection, logger } = deps;
   const client = createRedisClient(connection);
-  await connectRedis(client, connection, logger);
+  await connectRedis(client, connection, logger, deps.signal);
   await checkServerConfig(client, logger);
 
   const keys = createRedisKeys(connection.keyPrefix);
