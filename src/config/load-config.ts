@@ -17,7 +17,10 @@ export interface Config {
   readonly port: number;
   /** The issuer identifier (no trailing slash); every URL we publish is built from it, never from request headers. */
   readonly issuer: string;
-  /** Trust X-Forwarded-Proto / X-Forwarded-For from a TLS-terminating proxy in front of us. */
+  /**
+   * Take the client address from X-Forwarded-For (a proxy in front of us); the protected API also
+   * takes X-Forwarded-Proto/-Host. Our own scheme and host always come from the issuer.
+   */
   readonly trustProxy: boolean;
   /** Unset: the embedded in-memory store (one process, lost on restart). */
   readonly redis: RedisConfig | undefined;
