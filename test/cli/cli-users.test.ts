@@ -41,6 +41,14 @@ describeWithRedis('gatehouse user (admin CLI against the shared store)', 'redis-
     expect(userinfo).toMatchObject({ preferred_username: 'alice', name: 'Alice Liddell', email: 'alice@example.com', email_verified: true });
   });
 
+  it('ends quietly, its work done, when the reader of its output goes away (`| head -1`): no stack trace', async () => {
+    const piped = await deployment.cli(['user', 'create', '--username', 'hank', '--password-stdin'], PASSWORD, { stdoutClosed: true });
+    expect(piped.stderr).toBe('');
+    // A shell's status for a writer whose pipe closed (128 + SIGPIPE), as `yes | head -1` gives.
+    expect(piped.code).toBe(141);
+    expect((await deployment.cli(['user', 'show', 'hank'])).code).toBe(0);
+  });
+
   it('never takes a password as an argument, and refuses short ones', async () => {
     const asArgument = await deployment.cli(['user', 'create', '--username', 'bob', '--password', 'hunter2hunter2']);
     expect(asArgument.code).toBe(2);

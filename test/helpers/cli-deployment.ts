@@ -8,7 +8,7 @@ export interface CliDeployment {
   /** The running instances, in start order, all on one throwaway Redis. */
   server(index?: number): TestGatehouse;
   /** Runs `gatehouse ...` with the first instance's environment (same Redis, same keys). */
-  cli(args: readonly string[], input?: string): Promise<CliResult>;
+  cli(args: readonly string[], input?: string, options?: { stdoutClosed?: boolean }): Promise<CliResult>;
   redis: ReturnType<typeof useRedis>;
 }
 
@@ -30,7 +30,7 @@ export function useCliDeployment(options: { instances?: number; env?: Record<str
   });
   return {
     server: (index = 0) => servers[index]!,
-    cli: (args, input) => runGatehouse(args, { env: servers[0]!.env, ...(input === undefined ? {} : { input }) }),
+    cli: (args, input, more) => runGatehouse(args, { env: servers[0]!.env, ...(input === undefined ? {} : { input }), ...more }),
     redis,
   };
 }

@@ -13,9 +13,14 @@ export interface CliResult {
 
 /**
  * Runs the real `gatehouse` command (bin/gatehouse.js, compiled CLI) as a child process, with
- * only `env` and PATH in its environment, and `input` on its standard input.
+ * only `env` and PATH in its environment, and `input` on its standard input. With
+ * `stdoutClosed`, the reader of its standard output is gone before the command gets its input
+ * (as `| head -1` is once it has its line): whatever it prints meets a closed pipe (EPIPE).
  */
-export function runGatehouse(args: readonly string[], options: { env: Record<string, string>; input?: string }): Promise<CliResult> {
+export function runGatehouse(
+  args: readonly string[],
+  options: { env: Record<string, string>; input?: string; stdoutClosed?: boolean },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', ...options.env },
@@ -42,6 +47,11 @@ export function runGatehouse(args: readonly string[], options: { env: Record<str
         },
       });
     });
-    child.stdin.end(options.input ?? '');
+    if (options.stdoutClosed) {
+      child.stdout.once('close', () => child.stdin.end(options.input ?? ''));
+      child.stdout.destroy();
+    } else {
+      child.stdin.end(options.input ?? '');
+    }
   });
 }
