@@ -21,6 +21,8 @@ export async function readPassword(io: CliIo, passwordStdin: boolean): Promise<s
     if (password !== again) throw new CliError('the passwords do not match');
   } else {
     password = (await io.readInput()).replace(/\r?\n$/, '');
+    // </dev/null, a closed input, or `echo "$UNSET"`: nothing was piped in, rather than a short password.
+    if (password === '') throw new CliError('no password was given on standard input (pipe it in: printf %s "$PASSWORD" | gatehouse ...)');
   }
   if (password.includes('\n')) throw new CliError('the password must be a single line');
   if (password.length < MIN_PASSWORD_LENGTH) throw new CliError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);

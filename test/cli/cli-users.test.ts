@@ -59,6 +59,12 @@ describeWithRedis('gatehouse user (admin CLI against the shared store)', 'redis-
     const short = await deployment.cli(['user', 'create', '--username', 'bob', '--password-stdin'], 'short');
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/at least 8 characters/);
+    const none = await deployment.cli(['user', 'create', '--username', 'bob', '--password-stdin'], '');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no password was given on standard input/);
+    const noneToSet = await deployment.cli(['user', 'set-password', 'demo', '--password-stdin'], '');
+    expect(noneToSet.code).toBe(1);
+    expect(noneToSet.stderr).toMatch(/no password was given on standard input/);
     expect((await deployment.cli(['user', 'show', 'bob'])).code).toBe(1);
   });
 
@@ -170,6 +176,14 @@ describe('password input', () => {
     expect(await readPassword(io('pass word 1\n'), true)).toBe('pass word 1');
     expect(await readPassword(io('pass word 1\r\n'), true)).toBe('pass word 1');
     await expect(readPassword(io('line one\nline two\n'), true)).rejects.toThrow(/single line/);
+  });
+
+  it('says no password was given when standard input is empty (</dev/null, or an empty variable echoed)', async () => {
+    const { readPassword } = await import('../../src/cli/read-password.js');
+    const io = (input: string) => ({ out() {}, err() {}, inputIsTerminal: false, readInput: async () => input, promptHidden: async () => '' });
+    for (const input of ['', '\n']) {
+      await expect(readPassword(io(input), true)).rejects.toMatchObject({ name: 'CliError', message: expect.stringMatching(/^no password was given on standard input/), exitCode: 1 });
+    }
   });
 
   /** A terminal in raw mode, as the hidden prompt puts standard input in: each key arrives as typed. */
