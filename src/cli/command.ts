@@ -53,8 +53,11 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', description: 'show this help' },
 };
 
-/** Parses `argv` for `command`; throws UsageError with a message worded for the operator. */
-export function parseCommand(command: CommandSpec, argv: string[]): { args: string[]; values: Values } {
+/**
+ * Parses `argv` for `command`, run as `invocation` (`gatehouse client show`); throws UsageError
+ * with a message worded for the operator.
+ */
+export function parseCommand(command: CommandSpec, argv: string[], invocation: string): { args: string[]; values: Values } {
   const options = { ...command.options, ...COMMON_OPTIONS };
   let parsed;
   try {
@@ -66,7 +69,7 @@ export function parseCommand(command: CommandSpec, argv: string[]): { args: stri
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeParseError(error, command, invocation));
   }
   const values = parsed.values as Values;
   if (values['help']) return { args: parsed.positionals, values };
@@ -93,13 +96,15 @@ export function parseCommand(command: CommandSpec, argv: string[]): { args: stri
   return { args: parsed.positionals, values };
 }
 
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, command: CommandSpec, invocation: string): string {
   const e = error as { code?: string; message?: string };
   const option = /'(-[^' ]+)/.exec(e.message ?? '')?.[1];
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       // An id may begin with "-" (clients registered by older versions): `--` ends the options.
-      return `unknown option ${option ?? ''} (an argument that begins with "-" goes after --, e.g. gatehouse client show -- ${option ?? '-ID'})`;
+      // Only a command that takes arguments gets that hint, in the words of the command run.
+      return (command.args ?? []).length === 0 ? `unknown option ${option ?? ''}`
+        : `unknown option ${option ?? ''} (an argument that begins with "-" goes after --, e.g. ${invocation} -- ${option ?? `-${command.args![0]}`})`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': return (e.message ?? 'invalid option value').replace(/^Option '([^']+)' argument missing$/, '$1 needs a value');
     default: return e.message ?? 'invalid arguments';
   }

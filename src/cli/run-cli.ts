@@ -39,7 +39,7 @@ export async function runCli(argv: readonly string[], deps: RunCliDeps): Promise
 
   let context: CliContext | undefined;
   try {
-    const input = parseCommand(command, [...rest]);
+    const input = parseCommand(command, [...rest], `gatehouse ${group.name} ${command.name}`);
     if (input.values['help']) {
       io.out(commandUsage(group, command));
       return 0;
