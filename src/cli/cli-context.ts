@@ -36,6 +36,11 @@ export interface CliContext {
   readonly io: CliIo;
   readonly json: boolean;
   readonly config: Config;
+  /**
+   * Whether config.issuer is the servers' issuer: ISSUER is set, or (outside production) its
+   * default is theirs too. The CLI needs it only for URLs it prints.
+   */
+  readonly issuerKnown: boolean;
   readonly store: Store;
   readonly staticConfig: StaticConfig;
   readonly accounts: AccountService;
@@ -60,7 +65,8 @@ export interface CliContext {
 export async function openCliContext(env: Readonly<Record<string, string | undefined>>, io: CliIo, json: boolean): Promise<CliContext> {
   let config: Config;
   try {
-    config = loadConfig(env);
+    // Only what the CLI uses is required of it: not the settings a server needs to serve.
+    config = loadConfig(env, undefined, { for: 'cli' });
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
@@ -94,6 +100,7 @@ export async function openCliContext(env: Readonly<Record<string, string | undef
       io,
       json,
       config,
+      issuerKnown: config.env !== 'production' || (env['ISSUER'] ?? '').trim() !== '',
       store,
       staticConfig,
       accounts,

@@ -1,4 +1,4 @@
-import type { CommandGroup } from './command.js';
+import { CliError, type CommandGroup } from './command.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { fields, isoTime } from './output.js';
 
@@ -18,6 +18,10 @@ export const tokenCommands: CommandGroup = {
       async run(context, { values }) {
         const expiresIn = values['expires-in'] === undefined ? DEFAULT_EXPIRES_IN
           : parseDuration('expires-in', String(values['expires-in']), { min: 60, max: 30 * 86_400 });
+        // The registration endpoint printed with the token is built from ISSUER; refused before anything is written.
+        if (!context.issuerKnown) {
+          throw new CliError('ISSUER is not set: this command prints the registration endpoint, which is built from it; run it with the servers\' ISSUER');
+        }
         const provider = await context.provider();
         const token = await new provider.InitialAccessToken({ expiresIn }).save();
         const expiresAt = isoTime(Math.floor(context.now() / 1000) + expiresIn);

@@ -94,8 +94,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as cons
 /**
  * Reads the environment once into a frozen, typed Config. Every bad value is collected and
  * reported together in one ConfigError, so an operator fixes them in one go.
+ *
+ * `for: 'cli'` reads it for the admin CLI, which serves no requests, signs no cookie and works
+ * only on Redis: what only a server needs in production (an https ISSUER, COOKIE_KEYS, and
+ * SIGNING_KEYS without Redis) is not required of it. Every value it is given is still checked.
  */
-export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availableParallelism() }): Config {
+export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availableParallelism() }, options: { for?: 'server' | 'cli' } = {}): Config {
+  const server = options.for !== 'cli';
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name];
@@ -113,7 +118,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
 
   const issuer = parseIdentifierUrl('ISSUER', read('ISSUER') ?? `http://localhost:${port}`, problems);
   const allowHttpIssuer = parseBoolean('ALLOW_HTTP_ISSUER', read('ALLOW_HTTP_ISSUER'), false, problems);
-  if (production && issuer?.startsWith('http:') && !allowHttpIssuer) {
+  if (server && production && issuer?.startsWith('http:') && !allowHttpIssuer) {
     problems.push('ISSUER must use https in production (set ALLOW_HTTP_ISSUER=true only on a private network)');
   }
 
@@ -145,7 +150,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
 
   const seedDemo = parseBoolean('SEED_DEMO', read('SEED_DEMO'), !production, problems);
   if (production && seedDemo) problems.push('SEED_DEMO must not be true in production (it creates a user demo/demo)');
-  if (production && !cookieKeys) {
+  if (server && production && !cookieKeys) {
     problems.push('COOKIE_KEYS is required in production: generate one with `openssl rand -base64 48`');
   }
   const keysEncryptionRaw = read('KEYS_ENCRYPTION_KEY');
@@ -155,7 +160,7 @@ export function loadConfig(env: Env, machine: { cpus: number } = { cpus: availab
     problems.push('KEYS_ENCRYPTION_KEY is required in production with Redis (signing keys are stored encrypted with it): generate one with `openssl rand -base64 32`');
   }
   // With Redis, the first instance generates the key set into the store; SIGNING_KEYS only seeds it.
-  if (production && !redis && !signingKeys && !signingKeysFile) {
+  if (server && production && !redis && !signingKeys && !signingKeysFile) {
     problems.push(`SIGNING_KEYS or SIGNING_KEYS_FILE is required in production without Redis: ${GENERATE_KEYS_HINT}`);
   }
   const registration = read('REGISTRATION') ?? (production ? 'initial-access-token' : 'open');

@@ -1,6 +1,7 @@
 import { expect, it } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { eventually, useCliDeployment } from '../helpers/cli-deployment.js';
+import { runGatehouse } from '../helpers/gatehouse-cli.js';
 import { describeWithRedis } from '../helpers/test-stores.js';
 
 const AUDIENCE = 'https://orders.example.com';
@@ -117,5 +118,24 @@ describeWithRedis('gatehouse resource and token (admin CLI against the shared st
     } finally {
       await strict.close();
     }
+  });
+
+  it('in production, runs on the Redis settings and KEYS_ENCRYPTION_KEY alone; ISSUER only to print the registration endpoint', async () => {
+    const { REDIS_URL, REDIS_KEY_PREFIX, KEYS_ENCRYPTION_KEY } = deployment.server().env as Record<string, string>;
+    const env = { NODE_ENV: 'production', REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: REDIS_KEY_PREFIX!, KEYS_ENCRYPTION_KEY: KEYS_ENCRYPTION_KEY! };
+    const commands = [['user', 'list'], ['client', 'list'], ['resource', 'list'], ['keys', 'list'], ['client', 'create', '--name', 'Made in production', '--public', '--redirect-uri', 'http://127.0.0.1/cb']];
+    for (const args of commands) {
+      const result = await runGatehouse(args, { env });
+      expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+    }
+    expect((await runGatehouse(['user', 'list'], { env })).stdout).toMatch(/^demo\s/m);
+
+    const withoutIssuer = await runGatehouse(['token', 'initial-access'], { env });
+    expect(withoutIssuer.code).toBe(1);
+    expect(withoutIssuer.stderr).toMatch(/^gatehouse: ISSUER is not set: this command prints the registration endpoint/);
+    expect(withoutIssuer.stdout).toBe('');
+    const minted = await runGatehouse(['token', 'initial-access', '--json'], { env: { ...env, ISSUER: 'https://id.example.com' } });
+    expect(minted.code).toBe(0);
+    expect(minted.json()).toMatchObject({ registration_endpoint: 'https://id.example.com/oauth/register' });
   });
 });

@@ -104,6 +104,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ KEYS_ENCRYPTION_KEY: 'c2hvcnQ=' })).toMatch(/KEYS_ENCRYPTION_KEY entry #1 must be 32 random bytes/);
   });
 
+  it('for the admin CLI in production, needs only what it uses: Redis and KEYS_ENCRYPTION_KEY, not COOKIE_KEYS or an https ISSUER', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const cli = { NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379', KEYS_ENCRYPTION_KEY: key };
+    expect(loadConfig(cli, undefined, { for: 'cli' })).toMatchObject({ env: 'production', redis: expect.anything(), keysEncryptionKeys: [key] });
+    // The servers' own checks stay: the same environment does not start a server.
+    expect(problemsOf(cli)).toMatch(/ISSUER must use https in production[\s\S]*COOKIE_KEYS is required in production/);
+    // What it uses is still required and checked.
+    const { KEYS_ENCRYPTION_KEY: _key, ...withoutKey } = cli;
+    expect(() => loadConfig(withoutKey, undefined, { for: 'cli' })).toThrow(/KEYS_ENCRYPTION_KEY is required in production with Redis/);
+    expect(() => loadConfig({ ...cli, REGISTRATION: 'open' }, undefined, { for: 'cli' })).toThrow(/REGISTRATION must not be open in production/);
+  });
+
   it('opens registration in development, requires an initial access token in production, and never opens it there', () => {
     expect(loadConfig({}).registration).toBe('open');
     const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', COOKIE_KEYS: 'a'.repeat(32), SIGNING_KEYS_FILE: '/run/jwks.json' };
