@@ -8,7 +8,7 @@ import { describeRedisTarget } from '../config/redis-config.js';
 import { loadStaticConfig, type StaticConfig } from '../config/static-config.js';
 import { createViews } from '../http/views.js';
 import { createKeySealer, type KeySealer } from '../keys/key-encryption.js';
-import { loadKeysEncryptionKeys } from '../keys/load-secrets.js';
+import { findKeysEncryptionKeys } from '../keys/load-secrets.js';
 import { generateSigningKeys } from '../keys/signing-keys.js';
 import { createLogger } from '../observability/logger.js';
 import { createProvider } from '../provider/create-provider.js';
@@ -55,7 +55,7 @@ export interface CliContext {
    * nothing, so it gets throwaway keys.
    */
   provider(): Promise<Provider>;
-  /** Seals new private signing keys (KEYS_ENCRYPTION_KEY, as the servers read it). */
+  /** Seals new private signing keys: KEYS_ENCRYPTION_KEY, or the servers' development key in DATA_DIR (never a new one). */
   sealer(): Promise<KeySealer>;
   /** Prints `value` as JSON under --json, `text` otherwise. */
   print(value: unknown, text: string): void;
@@ -130,7 +130,7 @@ export async function openCliContext(env: Readonly<Record<string, string | undef
         return provider;
       },
       sealer() {
-        sealer ??= loadKeysEncryptionKeys(config).then(createKeySealer, (error: unknown) => {
+        sealer ??= findKeysEncryptionKeys(config).then(createKeySealer, (error: unknown) => {
           throw error instanceof ConfigError ? new CliError(error.message) : error;
         });
         return sealer;

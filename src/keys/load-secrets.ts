@@ -53,7 +53,8 @@ export async function loadSecrets(config: Config): Promise<Secrets> {
 
 /**
  * KEYS_ENCRYPTION_KEY, or outside production a development key kept in DATA_DIR (the CLI finds
- * the same one when it runs with the same DATA_DIR). loadConfig has checked the configured value.
+ * the same one when it runs with the same DATA_DIR: findKeysEncryptionKeys). loadConfig has
+ * checked the configured value.
  */
 export async function loadKeysEncryptionKeys(config: Config, generated: Secrets['generated'][number][] = []): Promise<Buffer[]> {
   if (config.keysEncryptionKeys) return parseEncryptionKeys(config.keysEncryptionKeys.join(',')).keys;
@@ -61,12 +62,32 @@ export async function loadKeysEncryptionKeys(config: Config, generated: Secrets[
     // Nothing is at rest without Redis (loadConfig requires the key with it): an ephemeral key will do.
     return [randomBytes(32)];
   }
-  const path = join(config.dataDir, 'keys-encryption-key.json');
-  const [key] = await readOrCreate(path, async () => [randomBytes(32).toString('base64')], (value) =>
-    (Array.isArray(value) && typeof value[0] === 'string' && parseEncryptionKeys(value[0]).problems.length === 0
-      ? [] : ['must hold a JSON array with a keys encryption key (32 random bytes in base64)']));
+  const [key] = await readOrCreate(developmentKeyPath(config), async () => [randomBytes(32).toString('base64')], checkDevelopmentKey);
   generated.push('keys encryption key');
   return parseEncryptionKeys(key!).keys;
+}
+
+/**
+ * The admin CLI's keys encryption keys: KEYS_ENCRYPTION_KEY, or outside production the
+ * development key the servers keep in DATA_DIR. Unlike a server it never generates one: a new key
+ * opens nothing the servers sealed, and would be left in a directory no server reads.
+ */
+export async function findKeysEncryptionKeys(config: Config): Promise<Buffer[]> {
+  if (config.keysEncryptionKeys) return parseEncryptionKeys(config.keysEncryptionKeys.join(',')).keys;
+  const path = developmentKeyPath(config);
+  const existing = config.env === 'production' ? { found: false as const } : await readDevelopmentFile<string[]>(path, checkDevelopmentKey);
+  if (!existing.found) {
+    throw new ConfigError([`KEYS_ENCRYPTION_KEY is not set${config.env === 'production' ? '' : `, and there is no development key at ${path}`}: `
+      + 'run this with the servers\' KEYS_ENCRYPTION_KEY (in development, with their DATA_DIR)']);
+  }
+  return parseEncryptionKeys(existing.value[0]!).keys;
+}
+
+const developmentKeyPath = (config: Config) => join(config.dataDir, 'keys-encryption-key.json');
+
+function checkDevelopmentKey(value: unknown): string[] {
+  return Array.isArray(value) && typeof value[0] === 'string' && parseEncryptionKeys(value[0]).problems.length === 0
+    ? [] : ['must hold a JSON array with a keys encryption key (32 random bytes in base64)'];
 }
 
 /**

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { expect, it } from '@jest/globals';
 import { decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { ConfigError } from '../../src/config/config-error.js';
@@ -129,6 +132,23 @@ describeWithRedis('gatehouse keys: rotation without downtime across instances', 
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/KEYS_ENCRYPTION_KEY does not match the key the stored signing keys are sealed with/);
       expect(refused.stdout).toBe('');
+    }
+    expect((await deployment.cli(['keys', 'list', '--json'])).json<KeyView[]>()).toEqual(before);
+  });
+
+  it('refuses to change the key set without KEYS_ENCRYPTION_KEY, naming it, and writes no key of its own', async () => {
+    const before = (await deployment.cli(['keys', 'list', '--json'])).json<KeyView[]>();
+    const { KEYS_ENCRYPTION_KEY: _key, ...withoutKey } = a().env;
+    // A DATA_DIR of its own, as the CLI run from another directory has: no server keeps a development key there.
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'gatehouse-cli-')), 'data');
+    try {
+      const refused = await runGatehouse(['keys', 'rotate'], { env: { ...withoutKey, DATA_DIR: dataDir } });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/KEYS_ENCRYPTION_KEY is not set, and there is no development key at /);
+      expect(refused.stderr).not.toMatch(/does not match/);
+      await expect(stat(dataDir)).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(dirname(dataDir), { recursive: true, force: true });
     }
     expect((await deployment.cli(['keys', 'list', '--json'])).json<KeyView[]>()).toEqual(before);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { loadSecrets } from '../../src/keys/load-secrets.js';
+import { findKeysEncryptionKeys, loadSecrets } from '../../src/keys/load-secrets.js';
 import { generateSigningKeys } from '../../src/keys/signing-keys.js';
 
 async function withDir(run: (dir: string) => Promise<void>) {
@@ -108,6 +108,23 @@ describe('signing and cookie keys', () => {
       const message = await refusal(join(dir, 'not-a-dir', 'data'));
       expect(message).toMatch(/cannot write .*signing-keys\.json \(ENOTDIR\)/);
       expect(message).toMatch(/point DATA_DIR at a directory this process can write/);
+    }));
+  });
+
+  describe('for the admin CLI, which works on a store the servers already use', () => {
+    it('uses KEYS_ENCRYPTION_KEY, or the development key a server generated in DATA_DIR', () => withDir(async (dir) => {
+      const given = randomBytes(32);
+      expect(await findKeysEncryptionKeys(loadConfig({ DATA_DIR: dir, KEYS_ENCRYPTION_KEY: given.toString('base64') }))).toEqual([given]);
+      const server = await loadSecrets(loadConfig({ DATA_DIR: dir, REDIS_URL: 'redis://redis:6379' }));
+      expect(await findKeysEncryptionKeys(loadConfig({ DATA_DIR: dir, REDIS_URL: 'redis://redis:6379' }))).toEqual(server.keysEncryptionKeys);
+    }));
+
+    it('never generates one: without either it names KEYS_ENCRYPTION_KEY and writes nothing', () => withDir(async (dir) => {
+      const dataDir = join(dir, 'data');
+      const error = await findKeysEncryptionKeys(loadConfig({ DATA_DIR: dataDir, REDIS_URL: 'redis://redis:6379' })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toContain(`KEYS_ENCRYPTION_KEY is not set, and there is no development key at ${join(dataDir, 'keys-encryption-key.json')}`);
+      await expect(stat(dataDir)).rejects.toThrow(/ENOENT/);
     }));
   });
 });
