@@ -151,9 +151,9 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   router.post('/:uid/login', forms, async (ctx) => {
     const interaction = await loadInteraction(provider(), ctx, 'login');
     requireCsrf(ctx, interaction);
-    const body = ctx.request.body as Record<string, unknown>;
-    const username = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
-    const password = typeof body['password'] === 'string' ? body['password'].slice(0, 1024) : '';
+    // A field sent twice is a malformed form (400), not a failed sign-in that counts.
+    const username = formField(ctx, 'username', 256);
+    const password = formField(ctx, 'password', 1024);
     const attempt = { username, ip: ctx.ip };
     const admission = await admitSignIn(ctx, attempt, {
       throttle: deps.throttle, logger: deps.logger, message: 'login throttled',

@@ -238,7 +238,8 @@ describe('malformed input gets a 4xx with an OAuth error or a friendly page, nev
     const csrf = encodeURIComponent(loginForm.hidden['csrf']!);
     const loginPath = new URL(loginForm.action, login.url).pathname;
     await run('login form', [
-      post(loginPath, `csrf=${csrf}&username=demo&username=demo&password=x`, page, 401),
+      post(loginPath, `csrf=${csrf}&username=demo&username=demo&password=x`, page, 400),
+      post(loginPath, `csrf=${csrf}&username=demo&password=x&password=y`, page, 400),
       post(loginPath, `csrf=${csrf}&username=de%00mo&password=%00`, page, 401),
       post(loginPath, `csrf=${csrf}&username=%ZZ&password=%E0%A4%A`, page, 401),
       post(loginPath, Buffer.from(`csrf=${csrf}&username=\xff\xfe&password=x`, 'latin1'), page, 401),
