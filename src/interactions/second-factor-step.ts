@@ -48,6 +48,9 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
   const { csrf } = deps;
   const provider = () => deps.provider.current();
   const stepPath = (uid: string) => `${deps.prefix}/${uid}/second-factor`;
+  // The client id rides along, as on the login page: an expired step can still lead back to the application.
+  const stepUrl = (interaction: Interaction) =>
+    `${stepPath(interaction.uid)}?client_id=${encodeURIComponent(String(interaction.params['client_id'] ?? ''))}`;
 
   const pendingAccountId = (ctx: Context, uid: string): string | undefined => {
     const [cookieUid, accountId, expires] = (ctx.cookies.get(PENDING_COOKIE, { signed: true }) ?? '').split('.');
@@ -60,6 +63,7 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
     const client = await provider().Client.find(String(interaction.params['client_id']));
     await deps.render(ctx, 'second-factor', {
       clientName: client?.clientName ?? client?.clientId ?? 'An application',
+      clientId: client?.clientId ?? '',
       action: stepPath(interaction.uid),
       abortAction: `${deps.prefix}/${interaction.uid}/abort`,
       csrf: csrf.issue(interaction.uid),
@@ -130,7 +134,7 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
       const expires = Math.floor(Date.now() / 1000) + PENDING_SECONDS;
       ctx.cookies.set(PENDING_COOKIE, `${interaction.uid}.${account.id}.${expires}`, { ...cookieOptions(ctx, interaction.uid), maxAge: PENDING_SECONDS * 1000 });
       ctx.status = 303;
-      ctx.redirect(stepPath(interaction.uid));
+      ctx.redirect(stepUrl(interaction));
     },
   };
 }

@@ -122,6 +122,23 @@ describe('two-step verification with an authenticator app', () => {
     expect(atClient(wrong.url)).toBe(false);
   });
 
+  it('an expired code page still leads back to the application, from its address and from its form', async () => {
+    const browser = new Browser();
+    const stepPage = await afterPassword(browser);
+    const form = findForm(stepPage.html, '/second-factor');
+    browser.clearCookies();
+    const asPage = { accept: 'text/html' };
+
+    const reopened = await browser.request(stepPage.url, { headers: asPage });
+    const submitted = await browser.request(new URL(form.action, stepPage.url), {
+      method: 'POST', headers: { ...asPage, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.hidden, code: nextStepCode() }),
+    });
+
+    for (const page of [reopened, submitted]) {
+      expect({ status: page.status, startAgain: (await page.text()).includes('Start again at Gatehouse Demo (confidential)') }).toEqual({ status: 400, startAgain: true });
+    }
+  });
+
   it('a code used for one sign-in does not work for another', async () => {
     await expect(authorize(clients.confidential, new Browser(), { redirectUri: REDIRECT_URI, scope: 'openid', secondFactorCode: () => usedCode }))
       .rejects.toThrow(/did not return to the client/);
