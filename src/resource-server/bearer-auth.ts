@@ -45,21 +45,28 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
   // The scheme is case-insensitive (RFC 9110 §11.1): looked up by its lower-case name.
   const schemeByName = new Map(schemes.map((name) => [name.toLowerCase(), name]));
 
-  const badCredentials = (ctx: Context) => challenge(ctx, 401, schemes, { realm, error: 'invalid_request', description: `Use the ${schemes.join(' or ')} authorization scheme` });
+  // RFC 6750 §3.1: a malformed request is a 400 invalid_request.
+  const malformed = (ctx: Context, scheme: Scheme, description: string) => challenge(ctx, 400, [scheme], { realm, error: 'invalid_request', description });
 
   return async function authenticate(ctx, next) {
     // RFC 6750 §2.3 allows the query string; RFC 9700 §4.3.2 says not to. We refuse it.
     // (Koa parses the query string on first use: a request without one skips that.)
     if ((ctx.querystring !== '' && ctx.query['access_token'] !== undefined) || (ctx.request as { body?: Record<string, unknown> }).body?.['access_token'] !== undefined) {
-      return challenge(ctx, 400, ['Bearer'], { realm, error: 'invalid_request', description: 'Send the access token in the Authorization header, not the URL or body' });
+      return malformed(ctx, 'Bearer', 'Send the access token in the Authorization header, not the URL or body');
     }
     const header = ctx.req.headers.authorization;
+    // No credentials, or only for a scheme we do not take: a plain challenge, without an error
+    // code (RFC 6750 §3.1, RFC 9449 §7.1).
     if (!header) return challenge(ctx, 401, schemes, { realm });
+    // Node keeps the first of two Authorization headers: which one is meant is not ours to guess.
+    if (countAuthorizationHeaders(ctx.req.rawHeaders) > 1) {
+      return malformed(ctx, 'Bearer', 'Send one Authorization header');
+    }
     // Nearly every request spells it "Bearer " exactly: that is taken without parsing.
     const credentials = header.startsWith('Bearer ') && header.charCodeAt(7) !== 32
       ? { scheme: 'Bearer' as const, token: header.slice(7) }
       : parseAuthorization(header, schemeByName);
-    if (!credentials) return badCredentials(ctx);
+    if (!credentials) return challenge(ctx, 401, schemes, { realm });
     const { scheme, token: accessToken } = credentials;
     ctx.state['authScheme'] = scheme;
 
@@ -68,7 +75,7 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     // (one scan of it), and a token with bad syntax is never cached.
     let claims = options.cache?.get(accessToken);
     if (!claims) {
-      if (!B64TOKEN.test(accessToken)) return badCredentials(ctx);
+      if (!B64TOKEN.test(accessToken)) return malformed(ctx, scheme, 'The access token is malformed: it must follow the scheme and a space, as one b64token (RFC 6750 §2.1)');
       try {
         const { payload } = await jwtVerify<AccessTokenClaims>(accessToken, options.keys, {
           issuer: options.issuer,
@@ -134,15 +141,26 @@ export function hasScope(granted: unknown, scope: string): boolean {
   return false;
 }
 
-/** `<scheme> <credentials>` for a scheme we take (in any letter case), or undefined. */
+/**
+ * A scheme we take (in any letter case) and what follows it after the spaces (RFC 9110 §11.4:
+ * `scheme 1*SP token68`), checked by the caller; undefined for another scheme.
+ */
 function parseAuthorization(header: string, schemeByName: ReadonlyMap<string, Scheme>): { scheme: Scheme; token: string } | undefined {
-  const space = header.indexOf(' ');
-  if (space <= 0) return undefined;
-  const scheme = schemeByName.get(header.slice(0, space).toLowerCase());
+  const end = header.search(/[ \t]/);
+  const scheme = schemeByName.get((end === -1 ? header : header.slice(0, end)).toLowerCase());
   if (!scheme) return undefined;
-  let start = space + 1;
+  let start = end === -1 ? header.length : end;
   while (header.charCodeAt(start) === 32) start++;
   return { scheme, token: header.slice(start) };
+}
+
+function countAuthorizationHeaders(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
 }
 
 interface ChallengeParams {

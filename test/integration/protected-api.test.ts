@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { createApiApp } from '../../src/resource-server/create-api-app.js';
@@ -143,14 +143,36 @@ describe('the protected API', () => {
 
   it.each([
     ['another scheme', 'Basic dXNlcjpwYXNz'],
-    ['a scheme and no token', 'Bearer'],
-    ['a scheme and spaces', 'Bearer   '],
     ['no space after the scheme', 'Bearertoken'],
-    ['a token that is not a b64token', 'Bearer to"ken'],
-  ])('answers 401 invalid_request, offering both schemes, for %s', async (_case, authorization) => {
+  ])('answers 401 with both challenges and no error code (RFC 6750 §3.1) for %s', async (_case, authorization) => {
     const response = await get('/protected', authorization);
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]*", error="invalid_request", .*DPoP realm=/);
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${AUDIENCE}", DPoP realm="${AUDIENCE}", algs="ES256 Ed25519 EdDSA"`);
+  });
+
+  it.each([
+    ['a scheme and no token', 'Bearer'],
+    ['a scheme and spaces', 'Bearer   '],
+    ['two words after the scheme', 'Bearer abc def'],
+    ['a tab after the scheme', 'Bearer\tabc'],
+    ['a token that is not a b64token', 'Bearer to"ken'],
+  ])('answers 400 invalid_request, saying the token is malformed, for %s', async (_case, authorization) => {
+    const response = await get('/protected', authorization);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]*", error="invalid_request", error_description="The access token is malformed/);
+    expect(await response.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/^The access token is malformed/) });
+  });
+
+  it('refuses two Authorization headers (400 invalid_request), whichever holds the valid token', async () => {
+    const valid = `Bearer ${await token()}`;
+    for (const lines of [[valid, 'Bearer xyz'], ['Bearer xyz', valid]]) {
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        request(`${base}/protected`, { headers: ['host', new URL(base).host, ...lines.flatMap((line) => ['authorization', line])] }, resolve).on('error', reject).end();
+      });
+      response.resume();
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['www-authenticate']).toMatch(/error="invalid_request"/);
+    }
   });
 
   it('takes only the exact token that verified: appended characters are checked anew', async () => {
@@ -158,7 +180,7 @@ describe('the protected API', () => {
     expect((await get('/protected', `Bearer ${valid}`)).status).toBe(200);
     await expectInvalidToken(await get('/protected', `Bearer ${valid}x`));
     const withComma = await get('/protected', `Bearer ${valid},`);
-    expect(withComma.status).toBe(401);
+    expect(withComma.status).toBe(400);
     expect(withComma.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
   });
 
