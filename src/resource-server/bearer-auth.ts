@@ -199,7 +199,8 @@ function quote(value: string): string {
 
 function describe(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'The access token has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `The access token's ${error.claim} claim is not accepted`;
+  // typ is a JOSE header parameter, which jose reports as a claim.
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `The access token's ${error.claim} ${error.claim === 'typ' ? 'header' : 'claim'} is not accepted`;
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The access token is signed with an algorithm we do not accept';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The access token was not signed by a key we trust';
   if (error instanceof joseErrors.JWKSTimeout) return 'The signing keys could not be fetched; try again';

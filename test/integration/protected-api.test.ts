@@ -175,6 +175,11 @@ describe('the protected API', () => {
     }
   });
 
+  it('says which part of a token was not accepted: a wrong typ is its typ header', async () => {
+    const response = await get('/protected', `Bearer ${await token({ header: { typ: 'JWT' } })}`);
+    expect(response.headers.get('www-authenticate')).toContain('error_description="The access token\'s typ header is not accepted"');
+  });
+
   it('takes only the exact token that verified: appended characters are checked anew', async () => {
     const valid = await token();
     expect((await get('/protected', `Bearer ${valid}`)).status).toBe(200);

@@ -88,4 +88,10 @@ describe('bearer authentication', () => {
       expect(response.challenge).toMatch(/error="invalid_request"/);
     }
   });
+
+  it('says a wrong typ is the typ header (a JOSE header parameter), not a claim', async () => {
+    const response = await call(`Bearer ${await token({ typ: 'JWT' })}`);
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: 'invalid_token', error_description: 'The access token\'s typ header is not accepted' });
+  });
 });
