@@ -51,8 +51,8 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
   return async function authenticate(ctx, next) {
     // RFC 6750 §2.3 allows the query string; RFC 9700 §4.3.2 says not to. We refuse it.
     // (Koa parses the query string on first use: a request without one skips that.)
-    if ((ctx.querystring !== '' && ctx.query['access_token'] !== undefined) || (ctx.request as { body?: Record<string, unknown> }).body?.['access_token'] !== undefined) {
-      return malformed(ctx, 'Bearer', 'Send the access token in the Authorization header, not the URL or body');
+    if (ctx.querystring !== '' && ctx.query['access_token'] !== undefined) {
+      return malformed(ctx, 'Bearer', 'Send the access token in the Authorization header, not the URL');
     }
     const header = ctx.req.headers.authorization;
     // No credentials, or only for a scheme we do not take: a plain challenge, without an error

@@ -83,7 +83,16 @@ export function createApiApp(deps: ApiAppDeps): Koa {
       // The token first: a caller without one never gets a body read (or decompressed).
       POST: [auth, requireScopes('api:write'), readBody('json', '4kb'), (ctx) => {
         const token = ctx.state['token'] as AccessTokenClaims;
-        const text = (ctx.request.body as { text?: unknown } | undefined)?.text;
+        const body = ctx.request.body as { text?: unknown; access_token?: unknown } | undefined;
+        // RFC 6750 §2: a client sends its token one way only, and the header is the one we take.
+        // A token only in the body is never looked for (the body is read after authentication):
+        // that request gets the 401 of one without a token.
+        if (body?.access_token !== undefined) {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: 'Send the access token in the Authorization header only, not in the body as well' };
+          return;
+        }
+        const text = body?.text;
         if (typeof text !== 'string' || text.length === 0 || text.length > 280) {
           ctx.status = 400;
           ctx.body = { error: 'invalid_request', error_description: 'Send {"text": "..."} with 1 to 280 characters' };

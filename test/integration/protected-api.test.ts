@@ -175,6 +175,16 @@ describe('the protected API', () => {
     }
   });
 
+  it('refuses a message whose JSON body also carries an access_token (RFC 6750 §2: one method per request)', async () => {
+    const response = await fetch(`${base}/protected/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token({ claims: { scope: 'api:write' } })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hi', access_token: await token({ claims: { scope: 'api:write' } }) }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/Authorization header/) });
+  });
+
   it('says which part of a token was not accepted: a wrong typ is its typ header', async () => {
     const response = await get('/protected', `Bearer ${await token({ header: { typ: 'JWT' } })}`);
     expect(response.headers.get('www-authenticate')).toContain('error_description="The access token\'s typ header is not accepted"');
