@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { DPOP_ALGORITHMS, DpopProofError, type DpopProofVerifier } from './dpop-proof.js';
+import { KeysUnavailableError } from './keys-unavailable-error.js';
 import type { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -14,7 +15,10 @@ export interface BearerAuthOptions {
   issuer: string;
   /** Our resource identifier: tokens must name it in `aud` (RFC 9068 §4). */
   audience: string;
-  /** Keys come only from the authorization server's JWKS, never from the token's header (jku, x5u, jwk). */
+  /**
+   * Keys come only from the authorization server's JWKS, never from the token's header (jku, x5u,
+   * jwk). A KeysUnavailableError it throws is passed on (503): the token may well be good.
+   */
   keys: JWTVerifyGetKey;
   /** Checks DPoP proofs (RFC 9449); without it, DPoP-bound tokens are refused. */
   dpop?: DpopProofVerifier;
@@ -88,6 +92,8 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
         claims = payload;
         options.cache?.set(accessToken, claims);
       } catch (error) {
+        // The keys could not be fetched: the error handler's 503, and no invalid_token.
+        if (error instanceof KeysUnavailableError) throw error;
         return challenge(ctx, 401, [scheme], { realm, error: 'invalid_token', description: describe(error) });
       }
     }
@@ -203,6 +209,5 @@ function describe(error: unknown): string {
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `The access token's ${error.claim} ${error.claim === 'typ' ? 'header' : 'claim'} is not accepted`;
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'The access token is signed with an algorithm we do not accept';
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'The access token was not signed by a key we trust';
-  if (error instanceof joseErrors.JWKSTimeout) return 'The signing keys could not be fetched; try again';
   return 'The access token is invalid';
 }

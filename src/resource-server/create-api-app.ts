@@ -1,4 +1,3 @@
-import type { JWTVerifyGetKey } from 'jose';
 import Koa from 'koa';
 import { createHealthRouter, HEALTH_PATHS } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
@@ -13,21 +12,20 @@ import { readBody } from '../http/read-body.js';
 import { createRouteTable } from '../http/route-table.js';
 import type { Views } from '../http/views.js';
 import { createSecurityHeaders } from '../security/headers.js';
-import { createAuthorizationServerKeys, JWKS_REFRESH_MS } from './authorization-server-keys.js';
+import { createAuthorizationServerKeys, JWKS_REFRESH_MS, type KeySource } from './authorization-server-keys.js';
 import { bearerAuth, requireScopes, type AccessTokenClaims } from './bearer-auth.js';
 import { createDpopProofVerifier } from './dpop-proof.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
-import { warnWhenKeysUnreachable } from './warn-unreachable-keys.js';
 
 export interface ApiAppDeps {
   issuer: string;
   audience: string;
-  /** The authorization server's JWKS URL: re-read every half minute, and on an unknown `kid` (authorization-server-keys.ts). */
+  /** The authorization server's JWKS URL: re-read at most every half minute (authorization-server-keys.ts). */
   jwksUri: string;
   logger: Logger;
   views: Views;
   /** For tests: a key source other than the remote JWKS. */
-  keys?: JWTVerifyGetKey;
+  keys?: KeySource;
   /** Request id, access log and latency metrics (first middleware). */
   observer?: Koa.Middleware;
   /** Remembers DPoP proof jtis; share one between instances behind a load balancer. Default: this process's memory. */
@@ -42,23 +40,21 @@ export interface ApiAppDeps {
 
 /** The protected API: what every tutorial promises, verifying our JWT access tokens with jose. */
 export function createApiApp(deps: ApiAppDeps): Koa {
-  const keys = deps.keys ?? warnWhenKeysUnreachable(createAuthorizationServerKeys(deps.jwksUri), deps.jwksUri, deps.logger);
+  const keys = deps.keys ?? createAuthorizationServerKeys(deps.jwksUri, { logger: deps.logger });
   const app = new Koa();
   app.proxy = deps.trustProxy ?? false;
   const dpop = createDpopProofVerifier({ replayCache: deps.replayCache ?? createMemoryReplayCache() });
-  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys, dpop, cache: createVerifiedTokenCache<AccessTokenClaims>({ maxAgeMs: JWKS_REFRESH_MS }) });
+  const auth = bearerAuth({ issuer: deps.issuer, audience: deps.audience, keys: keys.getKey, dpop, cache: createVerifiedTokenCache<AccessTokenClaims>({ maxAgeMs: JWKS_REFRESH_MS }) });
 
-  // Ready when the authorization server's keys can be fetched: without them no token verifies.
+  // Ready while it holds keys that tokens verify with: what the key source has, fetched at its
+  // own pace (a probe never drives a fetch of its own), so a short outage of the authorization
+  // server does not take the API out of a load balancer while its keys still serve.
   const health = createHealthRouter(async () => {
     if (deps.draining?.()) return { status: 503, body: { status: 'draining', jwks_uri: deps.jwksUri } };
-    try {
-      const response = await fetch(deps.jwksUri, { signal: AbortSignal.timeout(2000) });
-      const jwks = response.ok ? await response.json() as { keys?: unknown[] } : undefined;
-      if (!jwks?.keys?.length) throw new Error(`JWKS answered ${response.status}`);
-      return { status: 200, body: { status: 'ready', keys: jwks.keys.length } };
-    } catch {
-      return { status: 503, body: { status: 'unavailable', jwks_uri: deps.jwksUri } };
-    }
+    const count = await keys.usableKeys();
+    return count > 0
+      ? { status: 200, body: { status: 'ready', keys: count } }
+      : { status: 503, body: { status: 'unavailable', jwks_uri: deps.jwksUri } };
   });
 
   const routes = createRouteTable({

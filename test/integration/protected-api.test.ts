@@ -32,7 +32,7 @@ beforeAll(async () => {
     issuer: ISSUER,
     audience: AUDIENCE,
     jwksUri: 'https://unused.example.test/jwks',
-    keys: createLocalJWKSet({ keys: [jwk] }),
+    keys: { getKey: createLocalJWKSet({ keys: [jwk] }), usableKeys: () => Promise.resolve(1) },
     logger: createLogger({ level: 'silent' }),
     views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }),
   });
@@ -266,7 +266,53 @@ async function withApi(jwksUri: string, probe: (api: string) => Promise<void>, l
   }
 }
 
+/** A JWKS endpoint publishing one key, that counts the requests it gets. */
+async function jwksEndpoint() {
+  const jwk: JWK = { ...(await exportJWK(otherPair.publicKey)), kid: 'k2', alg: 'ES256' };
+  let fetches = 0;
+  const jwks = createServer((_, response) => {
+    fetches++;
+    response.end(JSON.stringify({ keys: [jwk] }));
+  }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => jwks.once('listening', resolve));
+  return {
+    uri: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`,
+    fetches: () => fetches,
+    close: () => {
+      jwks.closeAllConnections();
+      return new Promise<void>((resolve) => jwks.close(() => resolve()));
+    },
+  };
+}
+
 describe('the protected API health', () => {
+  it('answers readiness from the keys it holds: twenty probes make one JWKS fetch, not twenty', async () => {
+    const jwks = await jwksEndpoint();
+    try {
+      await withApi(jwks.uri, async (api) => {
+        for (let i = 0; i < 20; i++) expect((await fetch(`${api}/readyz`)).status).toBe(200);
+      });
+      expect(jwks.fetches()).toBe(1);
+    } finally {
+      await jwks.close();
+    }
+  });
+
+  it('stays ready when the authorization server goes away while the keys it fetched still serve', async () => {
+    const jwks = await jwksEndpoint();
+    let closed = false;
+    try {
+      await withApi(jwks.uri, async (api) => {
+        expect((await fetch(`${api}/readyz`)).status).toBe(200);
+        await jwks.close();
+        closed = true;
+        expect((await fetch(`${api}/readyz`)).status).toBe(200);
+      });
+    } finally {
+      if (!closed) await jwks.close();
+    }
+  });
+
   it('is ready once the authorization server\'s keys can be fetched, and says how many', async () => {
     const jwk: JWK = { ...(await exportJWK(otherPair.publicKey)), kid: 'k2', alg: 'ES256' };
     const jwks = createServer((_, response) => response.end(JSON.stringify({ keys: [jwk] }))).listen(0, '127.0.0.1');
@@ -300,7 +346,7 @@ describe('the protected API shutting down', () => {
   it('is not ready once it drains (503 "draining"), so that a load balancer stops sending it requests; it stays alive', async () => {
     let draining = false;
     const app = createApiApp({
-      issuer: ISSUER, audience: AUDIENCE, jwksUri: 'https://unused.example.test/jwks', keys: createLocalJWKSet({ keys: [] }),
+      issuer: ISSUER, audience: AUDIENCE, jwksUri: 'https://unused.example.test/jwks', keys: { getKey: createLocalJWKSet({ keys: [] }), usableKeys: () => Promise.resolve(0) },
       logger: createLogger({ level: 'silent' }), views: createViews({ viewsDir: 'views', assetsPath: '/assets', cache: false }), draining: () => draining,
     });
     const api = createServer(app.callback()).listen(0, '127.0.0.1');
@@ -320,12 +366,23 @@ describe('the protected API shutting down', () => {
 });
 
 describe('the protected API whose authorization server\'s keys cannot be fetched', () => {
+  it('answers a token 503 temporarily_unavailable with Retry-After, never invalid_token, so the client keeps it', async () => {
+    const jwksUri = `http://127.0.0.1:${await freePort()}/jwks`;
+    await withApi(jwksUri, async (api) => {
+      const response = await fetch(`${api}/protected`, { headers: { authorization: `Bearer ${await token()}` } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(response.headers.get('www-authenticate') ?? '').not.toMatch(/invalid_token/);
+      expect(await response.json()).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+    });
+  });
+
   it('refuses every token, and says why in its log once (at warn), naming where it looks', async () => {
     const jwksUri = `http://127.0.0.1:${await freePort()}/jwks`;
     const { logger, lines } = captureLogs('warn');
     await withApi(jwksUri, async (api) => {
       for (let i = 0; i < 3; i++) {
-        expect((await fetch(`${api}/protected`, { headers: { authorization: `Bearer ${await token()}` } })).status).toBe(401);
+        expect((await fetch(`${api}/protected`, { headers: { authorization: `Bearer ${await token()}` } })).status).toBe(503);
       }
     }, logger);
     const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string; jwksUri?: string }).filter((line) => line.level === 40);

@@ -6,6 +6,7 @@ import { generateKeyPair, SignJWT, type JWTVerifyGetKey } from 'jose';
 import Koa from 'koa';
 import { bearerAuth, type AccessTokenClaims } from '../../src/resource-server/bearer-auth.js';
 import { createDpopProofVerifier } from '../../src/resource-server/dpop-proof.js';
+import { KeysUnavailableError } from '../../src/resource-server/keys-unavailable-error.js';
 import { createMemoryReplayCache } from '../../src/store/memory/memory-replay-cache.js';
 
 const issuer = 'https://issuer.test';
@@ -20,6 +21,15 @@ beforeAll(async () => {
   signingKey = pair.privateKey;
   keys = async () => pair.publicKey;
   const app = new Koa();
+  // What the app's error handler needs to know of a thrown error, in a line of the test's own.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      ctx.status = (error as { status?: number }).status ?? 500;
+      ctx.body = { thrown: (error as Error).name };
+    }
+  });
   app.use(bearerAuth({ issuer, audience, keys: (header, token) => keys(header, token), dpop: createDpopProofVerifier({ replayCache: createMemoryReplayCache() }) }));
   app.use((ctx) => {
     ctx.body = { sub: (ctx.state['token'] as AccessTokenClaims).sub };
@@ -86,6 +96,18 @@ describe('bearer authentication', () => {
       const response = await call(...headers);
       expect(response.status).toBe(400);
       expect(response.challenge).toMatch(/error="invalid_request"/);
+    }
+  });
+
+  it('passes on a key source\'s KeysUnavailableError (a 503), rather than calling the token invalid', async () => {
+    const working = keys;
+    keys = () => Promise.reject(new KeysUnavailableError());
+    try {
+      const response = await call(`Bearer ${await token()}`);
+      expect(response).toMatchObject({ status: 503, body: { thrown: 'KeysUnavailableError' } });
+      expect(response.challenge).toBeUndefined();
+    } finally {
+      keys = working;
     }
   });
 
