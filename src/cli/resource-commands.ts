@@ -56,7 +56,7 @@ Running servers accept it within ${context.config.providerRefreshSeconds} s.`);
       summary: 'Show one resource server.',
       args: ['AUDIENCE'],
       async run(context, { args }) {
-        const found = (await describeAll(context)).find((server) => sameAudience(server.audience, args[0]!));
+        const found = pick(await describeAll(context), args[0]!);
         if (!found) throw new CliError(`there is no resource server with audience ${args[0]} (\`gatehouse resource list\` shows them)`);
         const { source, ...server } = found;
         context.print(found, describeText({ audience: server.audience, scopes: server.scopes, accessTokenFormat: server.access_token_format, accessTokenTTL: server.access_token_ttl }, source));
@@ -69,10 +69,12 @@ Running servers accept it within ${context.config.providerRefreshSeconds} s.`);
       details: 'Refused while a client\'s `scope` lists one of its scopes: update those clients first.\nTokens already issued for it stay valid until they expire.',
       async run(context, { args }) {
         const named = args[0]!;
-        if (context.staticConfig.resourceServers.some((server) => sameAudience(server.audience, named))) {
+        // Registered ones first: one registered before audiences were normalised may be spelled
+        // like a static one, or hidden behind it, and can still be deleted.
+        const server = pick(await context.store.resourceServers.list(), named);
+        if (!server && pick(context.staticConfig.resourceServers, named)) {
           throw new CliError(`${named} comes from configuration (RESOURCES_FILE or the development seed): change it there`);
         }
-        const server = (await context.store.resourceServers.list()).find((candidate) => sameAudience(candidate.audience, named));
         if (!server) throw new CliError(`there is no registered resource server with audience ${named}`);
         const { audience } = server;
         const clients = [...context.staticConfig.clients, ...await context.store.clients.list()];
@@ -100,6 +102,19 @@ function parseDescriptions(entries: readonly string[], scopes: readonly string[]
     descriptions.set(scope, text);
   }
   return descriptions;
+}
+
+/**
+ * The resource server `named` names: the one with exactly that audience, else the one written
+ * like it (capitals, a trailing slash, a default port). Look-alikes registered before audiences
+ * were normalised must be named exactly.
+ */
+function pick<T extends { audience: string }>(servers: readonly T[], named: string): T | undefined {
+  const exact = servers.find((server) => server.audience === named);
+  if (exact) return exact;
+  const alike = servers.filter((server) => sameAudience(server.audience, named));
+  if (alike.length > 1) throw new CliError(`${alike.map((server) => server.audience).join(' and ')} are both written like ${named}: name one exactly`);
+  return alike[0];
 }
 
 async function describeAll(context: CliContext) {

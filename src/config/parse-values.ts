@@ -90,7 +90,8 @@ export function parseIdentifierUrl(name: string, raw: string, problems: string[]
  */
 export function identifierForm(url: URL): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return url.href;
-  return url.origin + url.pathname.replace(/\/+$/, '') + url.search;
+  // A slash before a query stays: `https://a.example/?q` is not written `https://a.example?q`.
+  return url.origin + (url.search ? url.pathname : url.pathname.replace(/\/+$/, '')) + url.search;
 }
 
 /** Where a server's Prometheus metrics are served. */

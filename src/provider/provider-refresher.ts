@@ -90,6 +90,13 @@ export async function startProviderRefresher(deps: ProviderRefresherDeps): Promi
     published = keys.map(({ kid, alg }) => ({ kid, alg }));
     deps.logger.info({ kids: keys.map((key) => key.kid), resourceServers: servers.map((server) => server.audience) },
       first ? 'provider ready' : 'signing keys or resource servers changed: provider replaced');
+    // Registered with an audience a static one now has (written another way before audiences
+    // were normalised): configuration wins, and the registered one would vanish unnoticed.
+    const hidden = stored.filter((server) => !servers.includes(server));
+    if (hidden.length > 0) {
+      deps.logger.warn({ audiences: hidden.map((server) => server.audience) },
+        'registered resource servers hidden by configuration with the same audience: `gatehouse resource delete AUDIENCE` removes them');
+    }
   };
 
   try {

@@ -2,6 +2,7 @@ import { expect, it } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { eventually, useCliDeployment } from '../helpers/cli-deployment.js';
 import { runGatehouse } from '../helpers/gatehouse-cli.js';
+import { redisCli } from '../helpers/redis-server.js';
 import { describeWithRedis } from '../helpers/test-stores.js';
 
 const AUDIENCE = 'https://orders.example.com';
@@ -94,6 +95,27 @@ describeWithRedis('gatehouse resource and token (admin CLI against the shared st
     expect((await deployment.cli(['resource', 'delete', 'https://reports.example.com'])).code).toBe(0);
     const fromConfig = await deployment.cli(['resource', 'delete', deployment.server().apiUrl]);
     expect(fromConfig.stderr).toMatch(/comes from configuration/);
+  });
+
+  it('show and delete act on the audience named exactly, among look-alikes registered before audiences were normalised', async () => {
+    // Written straight into the store, as earlier versions registered them: as typed.
+    const legacy = (audience: string, scope: string) => redisCli(deployment.redis.server()!.port, 'HSET', `${deployment.server().env['REDIS_KEY_PREFIX']}{resource-servers}`, audience,
+      JSON.stringify({ audience, scopes: { [scope]: scope }, accessTokenFormat: 'opaque', accessTokenTTL: 600 }));
+    await legacy('https://legacy.example/', 'leg:slash');
+    await legacy('https://legacy.example', 'leg:bare');
+    // Hidden behind the static demo API of the same audience.
+    await legacy(deployment.server().apiUrl, 'leg:hidden');
+
+    expect((await deployment.cli(['resource', 'show', 'https://legacy.example/', '--json'])).json()).toMatchObject({ scopes: { 'leg:slash': 'leg:slash' } });
+    const ambiguous = await deployment.cli(['resource', 'show', 'https://LEGACY.example']);
+    expect({ code: ambiguous.code, stderr: ambiguous.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('name one exactly') });
+
+    expect((await deployment.cli(['resource', 'delete', 'https://legacy.example/'])).code).toBe(0);
+    const left = (await deployment.cli(['resource', 'list', '--json'])).json<Array<{ audience: string; scopes: Record<string, string> }>>();
+    expect(left.filter((server) => server.audience.includes('legacy'))).toEqual([expect.objectContaining({ audience: 'https://legacy.example', scopes: { 'leg:bare': 'leg:bare' } })]);
+
+    expect((await deployment.cli(['resource', 'delete', deployment.server().apiUrl])).code).toBe(0);
+    expect((await deployment.cli(['resource', 'delete', deployment.server().apiUrl])).stderr).toMatch(/comes from configuration/);
   });
 
   it('token initial-access mints a token that dynamic registration accepts when it is required', async () => {

@@ -4,6 +4,7 @@ import { createKeySealer } from '../../src/keys/key-encryption.js';
 import { rotateKeySet, seedKeySet, updateKeySet } from '../../src/keys/key-rotation.js';
 import { generateSigningKeys, type PrivateJwks } from '../../src/keys/signing-keys.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { captureLogs } from '../helpers/capture-logs.js';
 import { startProviderRefresher } from '../../src/provider/provider-refresher.js';
 import { createResourceServerRegistry } from '../../src/provider/resource-servers.js';
 import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
@@ -61,6 +62,27 @@ describe('the provider refresher', () => {
     expect(registry.get('https://api.example')).toBeDefined();
     expect(refresher.host.current()).toMatchObject({ jwks: built[3] });
     refresher.stop();
+  });
+
+  it('warns about a registered resource server that configuration hides (same audience), and names it', async () => {
+    const store = createMemoryStore();
+    const sealer = createKeySealer([randomBytes(32)]);
+    await updateKeySet(store.keySet, async () => seedKeySet(await generateSigningKeys(), sealer, T0, 3600));
+    // Registered as `https://dup.example` before audiences were normalised, beside a static `https://dup.example/`.
+    await store.resourceServers.create({ audience: 'https://dup.example', scopes: { 'dup:stored': 'S' }, accessTokenFormat: 'opaque', accessTokenTTL: 600 });
+    await store.resourceServers.create({ audience: 'https://other.example', scopes: { 'other:x': 'O' }, accessTokenFormat: 'opaque', accessTokenTTL: 600 });
+    const { logger, lines } = captureLogs('info');
+    const refresher = await startProviderRefresher({
+      store, sealer, registry: createResourceServerRegistry([]), basePath: '', intervalMs: 60_000, logger,
+      staticResourceServers: [{ audience: 'https://dup.example', scopes: { 'dup:static': 'T' }, accessTokenFormat: 'opaque', accessTokenTTL: 600 }],
+      async build(jwks) {
+        return { middleware: [], jwks } as unknown as Provider;
+      },
+    });
+    refresher.stop();
+
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; audiences?: string[]; msg: string }).filter((line) => line.level === 40);
+    expect(warnings).toEqual([expect.objectContaining({ audiences: ['https://dup.example'], msg: expect.stringContaining('gatehouse resource delete') })]);
   });
 
   it('writes the key set it last read back into a store that lost it, rather than leave it to be seeded anew', async () => {

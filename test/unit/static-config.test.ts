@@ -89,9 +89,12 @@ describe('static resource servers (RESOURCES_FILE)', () => {
       { audience: 'HTTPS://Billing.Example.com:443/', scopes: { 'billing:read': 'read' } },
       { audience: 'https://api.example.com/v1/', scopes: { 'v1:read': 'read' } },
       { audience: 'urn:example:reports', scopes: { 'reports:read': 'read' } },
+      // With a query, the slash before it stays: URL writers put it there, and `resource` must match exactly.
+      { audience: 'HTTPS://Search.Example.com:443/?index=1', scopes: { 'search:read': 'read' } },
     ]));
     const loaded = await loadStaticConfig(loadConfig({ SEED_DEMO: 'false', RESOURCES_FILE: file }), CONFIG_DIR);
-    expect(loaded.resourceServers.map((server) => server.audience)).toEqual(['https://billing.example.com', 'https://api.example.com/v1', 'urn:example:reports']);
+    expect(loaded.resourceServers.map((server) => server.audience))
+      .toEqual(['https://billing.example.com', 'https://api.example.com/v1', 'urn:example:reports', 'https://search.example.com/?index=1']);
   });
 
   it('are refused at boot when two name the same audience written differently, or an audience carries credentials', async () => {
