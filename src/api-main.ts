@@ -27,38 +27,40 @@ const views = createViews({ viewsDir: fileURLToPath(new URL('../views', import.m
 const metrics = config.metrics.enabled ? createMetrics() : undefined;
 const metricsSource = metrics && registrySource(metrics.registry);
 let draining = false;
-// With the authorization server's Redis, DPoP proof jtis are remembered where every instance (and
-// the server's own API thread) sees them: a proof replayed at another instance is refused.
-let replayCache: ReplayCache = createMemoryReplayCache();
-try {
-  if (config.redis) replayCache = await openRedisReplayCache(config.redis, logger);
-} catch (error) {
-  exitFailedStart(logger, error);
-}
-const app = createApiApp({
-  issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views, draining: () => draining,
-  replayCache,
-  // Behind a TLS-terminating proxy, DPoP proofs name the https URL the client called.
-  trustProxy: config.trustProxy,
-  observer: createRequestObserver({ logger, metrics, server: 'api' }),
-  metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
-});
 const servers: Server[] = [];
-let metricsUrl: string | undefined;
-try {
-  const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
-  metricsUrl = metricsSource && url;
-  if (metricsSource && config.metrics.port !== undefined) {
-    metricsUrl = await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, servers);
-  }
-} catch (error) {
-  exitFailedStart(logger, error);
-}
-logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsUrl && `${metricsUrl}/metrics` }, `protected API is up on ${config.host}:${config.port}`);
-
+let replayCache: ReplayCache | undefined;
+// Handled from the start: waiting for Redis may take REDIS_CONNECT_TIMEOUT_MS, and a signal then
+// stops the start (closing what it opened) rather than killing the process unlogged.
+const starting = new AbortController();
 // In-flight requests get 5 s to finish, then their connections are cut.
 onShutdownSignal(logger, async () => {
   draining = true;
+  starting.abort(new Error('shutting down during start'));
   await drainAll(servers, 5000);
-  await replayCache.close();
+  await replayCache?.close();
 });
+await serve().catch((error: unknown) => {
+  // Stopped by a signal: its handler exits once what was opened is closed.
+  if (!starting.signal.aborted) exitFailedStart(logger, error);
+});
+
+async function serve(): Promise<void> {
+  // With the authorization server's Redis, DPoP proof jtis are remembered where every instance (and
+  // the server's own API thread) sees them: a proof replayed at another instance is refused.
+  replayCache = config.redis ? await openRedisReplayCache(config.redis, logger, starting.signal) : createMemoryReplayCache();
+  if (starting.signal.aborted) return;
+  const app = createApiApp({
+    issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views, draining: () => draining,
+    replayCache,
+    // Behind a TLS-terminating proxy, DPoP proofs name the https URL the client called.
+    trustProxy: config.trustProxy,
+    observer: createRequestObserver({ logger, metrics, server: 'api' }),
+    metricsEndpoint: metricsSource && config.metrics.port === undefined ? createMetricsEndpoint(metricsSource) : undefined,
+  });
+  const url = await listen(createHttpServer(app.callback()), config.host, config.port, servers);
+  let metricsUrl = metricsSource && url;
+  if (metricsSource && config.metrics.port !== undefined) {
+    metricsUrl = await listenMetrics(metricsSource, config.metrics.host, config.metrics.port, servers);
+  }
+  logger.info({ audience: config.audience, jwksUri: config.jwksUri, metrics: metricsUrl && `${metricsUrl}/metrics` }, `protected API is up on ${config.host}:${config.port}`);
+}

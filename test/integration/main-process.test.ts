@@ -27,11 +27,12 @@ describe('the npm start process', () => {
 });
 
 /**
- * Starts src/main.ts waiting for a Redis that is not there (for a minute), sends `signal` once
- * `waiting` log lines say so, and resolves with how it ended and what it wrote.
+ * Starts `entry` (the server, or the protected API on its own) waiting for a Redis that is not
+ * there (for a minute), sends `signal` once `waiting` lines match `waitingLine`, and resolves with
+ * how it ended and what it wrote.
  */
-async function signalWhileWaitingForRedis(env: Record<string, string>, signal: NodeJS.Signals, waiting = 1) {
-  const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', 'src/main.ts'], {
+async function signalWhileWaitingForRedis(env: Record<string, string>, signal: NodeJS.Signals, waiting = 1, entry = 'src/main.ts', waitingLine = /"msg":"using Redis storage"/g) {
+  const child = spawn(process.execPath, ['--experimental-transform-types', '--no-warnings', '--import', './test/helpers/resolve-ts-hook.mjs', entry], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '', NODE_ENV: 'development', PORT: String(await freePort()), API_ENABLED: 'false', DATA_DIR: dataDir,
@@ -43,7 +44,7 @@ async function signalWhileWaitingForRedis(env: Record<string, string>, signal: N
   let sent = false;
   const read = (chunk: Buffer) => {
     output += chunk.toString();
-    if (!sent && (output.match(/"msg":"using Redis storage"/g) ?? []).length >= waiting) {
+    if (!sent && (output.match(waitingLine) ?? []).length >= waiting) {
       sent = true;
       child.kill(signal);
     }
@@ -62,6 +63,13 @@ describe('a signal while the server is still starting (waiting for Redis)', () =
       expect(result.output).toContain(`"signal":"${signal}","msg":"shutting down"`);
       expect(result.output).not.toMatch(/failed to start/);
     }
+  });
+
+  it('the protected API on its own does the same while it waits for the Redis of its replay cache', async () => {
+    const result = await signalWhileWaitingForRedis({ API_PORT: String(await freePort()) }, 'SIGTERM', 1, 'src/api-main.ts', /"msg":"Redis connection error"/g);
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
+    expect(result.output).toContain('"signal":"SIGTERM","msg":"shutting down"');
+    expect(result.output).not.toMatch(/failed to start/);
   });
 
   it('with WORKERS, each worker stops its start cleanly and the primary exits 0', async () => {

@@ -27,9 +27,14 @@ export function createRedisReplayCache(deps: { client: RedisClient; keys: RedisK
  * A replay cache with a Redis client of its own, for a part of the server that runs without the
  * store (the protected API's thread): the same keys as the store's, so every instance shares them.
  */
-export async function openRedisReplayCache(config: RedisConfig, logger: Logger): Promise<ReplayCache> {
+export async function openRedisReplayCache(config: RedisConfig, logger: Logger, signal?: AbortSignal): Promise<ReplayCache> {
   const client = createRedisClient(config);
-  await connectRedis(client, config, logger);
+  try {
+    await connectRedis(client, config, logger, signal);
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
   const guard = createStoreGuard({ logger, deadlineMs: config.commandTimeoutMs * 2 });
   const cache = createRedisReplayCache({ client, keys: createRedisKeys(config.keyPrefix), guard });
   return {
