@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { endAccountSessionOnSignOut } from './account-security/account-session.js';
 import { createAccountService } from './accounts/account-service.js';
 import { createPasswordHasher } from './accounts/password-hasher.js';
 import { createSecondFactorService } from './accounts/second-factor.js';
@@ -23,7 +24,7 @@ import { createProvider } from './provider/create-provider.js';
 import { DEVICE_CODE_ENTRY_LIMIT } from './provider/device-flow.js';
 import { startProviderRefresher, type ProviderRefresher } from './provider/provider-refresher.js';
 import { createResourceServerRegistry } from './provider/resource-servers.js';
-import { ASSETS_PATH, ROUTES } from './provider/routes.js';
+import { ACCOUNT_SECURITY_PATH, ASSETS_PATH, ROUTES } from './provider/routes.js';
 import { createApiApp } from './resource-server/create-api-app.js';
 import { startApiThread, type ApiThread } from './resource-server/start-api-thread.js';
 import { createLoginThrottle } from './security/login-throttle.js';
@@ -136,6 +137,7 @@ export async function startGatehouse(config: Config, logger: Logger, options: St
         });
         // Every provider the refresher builds gets the same listeners and hooks.
         provider.use(undoStoreChangesOfFailedRequests({ logger }));
+        endAccountSessionOnSignOut(provider, { path: `${basePath}${ACCOUNT_SECURITY_PATH}` });
         observeProviderEvents(provider, { logger, metrics });
         auditProviderEvents(provider, logger);
         backchannelDeliveries.push(deliverBackchannelLogoutsInBackground(provider, { logger }));

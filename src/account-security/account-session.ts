@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
 import type { ReplayCache } from '../store/replay-cache.js';
 
 /** Signed with the cookie keys; holds the account id, an expiry and a nonce that CSRF tokens are bound to. */
@@ -53,4 +54,18 @@ export function createAccountSessions(deps: { path: string; replayCache: ReplayC
       return nonce;
     },
   };
+}
+
+/**
+ * "Sign out of Gatehouse" (RP-initiated logout, `logout=yes`) ends the account pages' session in
+ * that browser too: left signed in there, the next person at the browser could set up their own
+ * authenticator on the account. The logout request does not carry that cookie (it is scoped to
+ * the account pages' path), so it is cleared there by name; signing out on the account pages
+ * themselves also stops copies of it.
+ */
+export function endAccountSessionOnSignOut(provider: Provider, deps: { path: string }): void {
+  provider.on('end_session.success', (ctx) => {
+    if (!ctx.oidc.params?.['logout']) return;
+    ctx.cookies.set(SESSION_COOKIE, null, { signed: true, httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: deps.path, overwrite: true });
+  });
 }

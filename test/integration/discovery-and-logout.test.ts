@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
-import { Browser } from '../helpers/browser.js';
+import { Browser, findForm } from '../helpers/browser.js';
 import { authorize, DEMO_CONFIDENTIAL, signIn } from '../helpers/oauth.js';
 import { useGatehouse } from '../helpers/use-gatehouse.js';
 
@@ -67,6 +67,24 @@ describe('RP-initiated logout', () => {
     // The session is gone: the next authorization shows the login page again.
     await expect(authorize(clients.confidential, browser, { redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid', password: 'wrong' }))
       .rejects.toThrow(/did not return to the client/);
+  });
+
+  it('signing out of Gatehouse signs the browser out of the account pages too', async () => {
+    const browser = new Browser();
+    await signIn(clients.confidential, { browser, redirectUri: DEMO_CONFIDENTIAL.redirectUri, scope: 'openid' });
+    const accountSignIn = await browser.open(`${server.issuer}/account/security`);
+    expect((await browser.submit(accountSignIn, '/account/security/sign-in', { username: 'demo', password: 'demo' })).html).toContain('Signed in as');
+    const confirmation = await browser.open(`${server.issuer}/oauth/logout`);
+    const form = findForm(confirmation.html, '/oauth/logout');
+
+    const confirmed = await browser.request(new URL(form.action, confirmation.url), {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.hidden, logout: 'yes' }),
+    });
+
+    expect(confirmed.status).toBe(303);
+    // Cleared where the account pages keep it (a browser would not send it to the logout endpoint).
+    expect(confirmed.headers.getSetCookie()).toContainEqual(expect.stringMatching(/^gatehouse\.account=;.*path=\/account\/security;.*expires=Thu, 01 Jan 1970/));
+    expect((await browser.open(`${server.issuer}/account/security`)).html).toContain('Sign in to turn two-step verification on or off');
   });
 
   it('without a post-logout URI, says the user has signed out', async () => {
