@@ -67,17 +67,24 @@ export function storeContract(open: () => Promise<Store>): void {
       const clientId = id();
       const session = id();
       const uid = id();
-      const device = id();
-      const userCode = `U-${id().slice(0, 8)}`;
       await adapter('Client').upsert(clientId, { client_id: clientId, redirect_uris: ['https://rp.example/cb'] });
       await adapter('Session').upsert(session, { jti: session, uid }, 1);
-      await adapter('DeviceCode').upsert(device, { jti: device, userCode }, 1);
       expect(await adapter('Session').findByUid(uid)).toMatchObject({ jti: session });
       await sleep(1200);
       expect(await adapter('Session').find(session)).toBeUndefined();
       expect(await adapter('Session').findByUid(uid)).toBeUndefined();
-      expect(await adapter('DeviceCode').findByUserCode(userCode)).toBeUndefined();
       expect(await adapter('Client').find(clientId)).toMatchObject({ client_id: clientId });
+    });
+
+    it('keeps an expired device code a while, by id and by user code, so the device is told expired_token (RFC 8628 §3.5)', async () => {
+      const device = id();
+      const userCode = `U-${id().slice(0, 8)}`;
+      const exp = Math.floor(Date.now() / 1000) + 1;
+      await adapter('DeviceCode').upsert(device, { jti: device, userCode, exp }, 1);
+      await sleep(1200);
+      // oidc-provider reads it ignoring its expiry and answers from `exp`.
+      expect(await adapter('DeviceCode').find(device)).toMatchObject({ jti: device, exp });
+      expect(await adapter('DeviceCode').findByUserCode(userCode)).toMatchObject({ jti: device });
     });
 
     it('finds a session by uid and a device code by user code, until they are destroyed', async () => {

@@ -1,6 +1,7 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, CONSUME_HEADROOM_BYTES, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 import { undoIfRequestFails } from '../request-undo.js';
+import { storedLifetime } from '../retention.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import type { StoreUsage } from '../store.js';
 
@@ -94,7 +95,7 @@ export class MemoryModelTable {
   upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): void {
     const key = `${model}:${id}`;
     const previous = this.#live(key);
-    const expiresAt = expiresIn ? this.#now() + expiresIn * 1000 : undefined;
+    const expiresAt = expiresIn ? this.#now() + storedLifetime(model, expiresIn) * 1000 : undefined;
     // A consumed mark is sticky: rewriting a record never makes it usable again.
     this.#put(key, entryOf(payload, expiresAt, payload.consumed || previous?.consumed), previous);
     if (payload.grantId && isGrantBound(model)) {

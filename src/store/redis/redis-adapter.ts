@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import { undoIfRequestFails } from '../request-undo.js';
+import { storedLifetime } from '../retention.js';
 import { alreadyConsumedError, CLAIM_SECONDS, claimsOnFind, CONSUME_HEADROOM_BYTES, isGrantBound, revokesGrantOnReuse } from '../single-use.js';
 import type { RedisClient } from './connection.js';
 import { grantMember, parseGrantMember, type RedisKeys } from './keys.js';
@@ -78,7 +79,7 @@ function createRecordOperations({ client, scripts, keys, guard }: RedisAdapterDe
     },
 
     async upsert(model: string, id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
-      const ttl = expiresIn && expiresIn > 0 ? Math.ceil(expiresIn) : 0;
+      const ttl = storedLifetime(model, expiresIn && expiresIn > 0 ? Math.ceil(expiresIn) : 0);
       await guard.run(`${model}.upsert`, async () => {
         // The record and its indexes are sent together (one round trip when they live on one
         // node). The upsert fails if any write fails, so a token is never handed out unless it
