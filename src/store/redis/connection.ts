@@ -49,8 +49,13 @@ export function createRedisClient(config: RedisConfig): RedisClient {
         enableOfflineQueue: false,
         retryStrategy: reconnectDelay,
         sentinelRetryStrategy: reconnectDelay,
-        // After a failover the old master turns replica and answers writes with READONLY:
-        // reconnect, and Sentinel points us at the new master.
+        // Sentinel announces a failover (+switch-master) at once, but demotes the old master only
+        // at its next check, up to about 10 s later; the old master takes writes until then and
+        // drops them when it turns replica. Listening for the announcement, the client moves to
+        // the new master before writing anything more to the old one.
+        failoverDetector: true,
+        // And should a write reach the old master after it turned replica (READONLY): reconnect,
+        // and Sentinel points us at the new master.
         reconnectOnError: (error) => error.message.startsWith('READONLY'),
       });
     case 'cluster': {

@@ -44,7 +44,9 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
     replayCache: createRedisReplayCache({ client, keys, guard }),
     ping: () => guard.run('ping', () => ping(client)),
     async close() {
-      await client.quit().catch(() => client.disconnect());
+      await client.quit().catch(() => undefined);
+      // quit() leaves the Sentinel failover detector's own connections open; this closes them.
+      client.disconnect();
     },
   };
 }

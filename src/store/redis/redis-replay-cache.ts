@@ -41,7 +41,9 @@ export async function openRedisReplayCache(config: RedisConfig, logger: Logger, 
     claim: cache.claim,
     held: cache.held,
     async close() {
-      await client.quit().catch(() => client.disconnect());
+      await client.quit().catch(() => undefined);
+      // quit() leaves the Sentinel failover detector's own connections open; this closes them.
+      client.disconnect();
     },
   };
 }
