@@ -24,15 +24,35 @@ export function undoIfRequestFails(undo: () => Promise<unknown>): void {
   else pending.set(ctx, [undo]);
 }
 
+/**
+ * Waits before each further try of an undo. The failure that made the request fail often lasts
+ * a few seconds (a Redis Cluster refuses every command while a shard fails over); the client is
+ * told to come back after 5 s (Retry-After), so the tries span that.
+ */
+export const UNDO_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000] as const;
+
+/** Tries `undo`, and again after each delay while it fails; rejects with the last failure. */
+export async function withRetries(undo: () => Promise<unknown>, delaysMs: readonly number[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await undo();
+      return;
+    } catch (error) {
+      if (attempt >= delaysMs.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delaysMs[attempt]));
+    }
+  }
+}
+
 /** Provider middleware: runs a failed request's undos, without holding up its answer. */
-export function undoStoreChangesOfFailedRequests(deps: { logger: Logger }): Middleware {
+export function undoStoreChangesOfFailedRequests(deps: { logger: Logger; retryDelaysMs?: readonly number[] }): Middleware {
   const undoAll = (ctx: Context) => {
     const undos = pending.get(ctx);
     if (!undos) return;
     pending.delete(ctx);
     for (const undo of undos) {
       // Why it failed is the store's to log (store-guard.ts); its errors can carry token values.
-      undo().catch(() => {
+      withRetries(undo, deps.retryDelaysMs ?? UNDO_RETRY_DELAYS_MS).catch(() => {
         requestLog(ctx, deps.logger).warn('a failed request used up a code or token, and giving it back failed or timed out: a retry may be refused');
       });
     }
