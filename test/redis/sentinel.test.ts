@@ -29,6 +29,11 @@ describeWithRedis('Redis through Sentinel', 'redis-server-binary', () => {
     expect(tokens.access_token).toBeTruthy();
     expect(await (await fetch(`${server.issuer}/readyz`)).json()).toMatchObject({ status: 'ready', store: 'redis', storeReady: true });
   });
+
+  it('names the master Sentinel found when it warns about its settings', () => {
+    const warning = server.logs.map((line) => JSON.parse(line) as { redis?: string; msg: string }).find((line) => line.msg.startsWith('Redis append-only persistence is off'));
+    expect(warning?.redis).toBe(`127.0.0.1:${master.port}`);
+  });
 });
 
 /**

@@ -18,7 +18,7 @@ import { redisFailure } from './store-guard.js';
 export async function checkServerConfig(client: RedisClient, logger: Logger): Promise<void> {
   const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
   for (const node of nodes) {
-    const where = `${node.options.host ?? ''}:${node.options.port ?? ''}`;
+    const where = describeNode(node);
     let settings: Map<string, string>;
     try {
       const reply = await node.config('GET', 'maxmemory-policy') as string[];
@@ -39,6 +39,13 @@ export async function checkServerConfig(client: RedisClient, logger: Logger): Pr
       logger.warn({ redis: where }, 'Redis append-only persistence is off (appendonly no): a Redis restart loses sessions, grants and tokens written since the last snapshot. See docs/storage.md.');
     }
   }
+}
+
+/** Where a node is. Through Sentinel, its host and port options are ioredis's defaults: the socket says. */
+function describeNode(node: Redis): string {
+  const socket = (node as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+  if (node.options.sentinels?.length && socket?.remoteAddress) return `${socket.remoteAddress}:${socket.remotePort}`;
+  return `${node.options.host ?? ''}:${node.options.port ?? ''}`;
 }
 
 function pairs(flat: string[]): [string, string][] {
