@@ -83,8 +83,8 @@ export function createAccountSecurityRouter(deps: AccountSecurityDeps): Router {
   /** The signed-in account, or undefined after answering with the sign-in page. */
   const signedIn = async (ctx: Context): Promise<{ session: AccountSession; account: AccountRecord } | undefined> => {
     const session = await sessions.current(ctx);
-    const account = session ? await deps.accounts.findById(session.accountId) : undefined;
-    if (session && account && !account.disabled) return { session, account };
+    const account = session ? await deps.accounts.findActive(session.accountId) : undefined;
+    if (session && account) return { session, account };
     if (session) await sessions.end(ctx);
     if (ctx.method === 'GET') await renderSignIn(ctx);
     else seeOther(ctx);

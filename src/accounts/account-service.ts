@@ -20,6 +20,8 @@ export interface AccountService {
    */
   authenticate(username: string, password: string): Promise<AccountRecord | undefined>;
   findById(id: string): Promise<AccountRecord | undefined>;
+  /** The account with this id unless it was deleted or disabled: one that may still be signed in. */
+  findActive(id: string): Promise<AccountRecord | undefined>;
   /** Creates the account unless the username is taken; returns the stored record or undefined. */
   create(account: NewAccount): Promise<AccountRecord | undefined>;
 }
@@ -36,6 +38,10 @@ export function createAccountService(deps: { repository: AccountRepository; hash
       return valid && !account.disabled ? account : undefined;
     },
     findById: (id) => repository.findById(id),
+    async findActive(id) {
+      const account = await repository.findById(id);
+      return account && !account.disabled ? account : undefined;
+    },
     async create(input) {
       const record: AccountRecord = {
         id: randomUUID(),

@@ -95,8 +95,7 @@ export function createInteractionRouter(deps: InteractionRouterDeps): Router {
   /** The signed-in account, unless it was deleted or disabled since it signed in. */
   const sessionAccount = async (interaction: Interaction) => {
     const accountId = interaction.session?.accountId;
-    const account = accountId ? await deps.accounts.findById(accountId) : undefined;
-    return account && !account.disabled ? account : undefined;
+    return accountId ? deps.accounts.findActive(accountId) : undefined;
   };
   // Finishing with no result returns to oidc-provider, whose login prompt then finds the account
   // gone (provider/interaction-policy.ts) and asks for a sign-in again.

@@ -86,8 +86,7 @@ export function addSecondFactorStep(router: Router, deps: SecondFactorStepDeps):
     deps.requireCsrf(ctx, interaction);
     const accountId = pendingAccountId(ctx, interaction.uid);
     if (!accountId) return backToPassword(ctx, interaction.uid);
-    const account = await deps.accounts.findById(accountId);
-    if (!account || account.disabled) {
+    if (!(await deps.accounts.findActive(accountId))) {
       // Deleted or disabled since its password was accepted: refused as the password step would
       // refuse it now, before the code is looked at (a recovery code is not spent).
       ctx.cookies.set(PENDING_COOKIE, null, cookieOptions(ctx, interaction.uid));

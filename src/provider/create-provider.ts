@@ -91,8 +91,8 @@ export async function createProvider(deps: ProviderDeps): Promise<Provider> {
     // Undefined for a deleted or disabled account: its tokens stop working, and a browser still
     // signed in as it is asked to sign in again (interaction-policy.ts).
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
-      const account = await deps.accounts.findById(sub);
-      if (!account || account.disabled) return undefined;
+      const account = await deps.accounts.findActive(sub);
+      if (!account) return undefined;
       return { accountId: account.id, claims: () => accountClaims(account) as { sub: string } };
     },
     interactions: {
