@@ -137,6 +137,12 @@ export async function connectRedis(client: RedisClient, config: RedisConfig, log
   }
 }
 
+/** Closes a client for good: QUIT, then the Sentinel failover detector's own connections, which QUIT leaves open. */
+export async function closeRedisClient(client: RedisClient): Promise<void> {
+  await client.quit().catch(() => undefined);
+  client.disconnect();
+}
+
 const isPermanent = (error: Error) => /^(WRONGPASS|NOAUTH)\b|Unknown RESP type|Protocol error/i.test(error.message);
 
 /**

@@ -3,7 +3,7 @@ import type { RedisConfig } from '../../config/redis-config.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Store } from '../store.js';
 import { checkServerConfig } from './check-server-config.js';
-import { connectRedis, createRedisClient, type RedisClient } from './connection.js';
+import { closeRedisClient, connectRedis, createRedisClient, type RedisClient } from './connection.js';
 import { createRedisKeys } from './keys.js';
 import { createAdapterClientRepository } from '../../clients/client-repository.js';
 import { createRedisAccountRepository } from './redis-account-repository.js';
@@ -43,11 +43,7 @@ export async function createRedisStore(deps: { connection: RedisConfig; logger: 
     keySet: createRedisKeySetRepository({ client, keys, guard }),
     replayCache: createRedisReplayCache({ client, keys, guard }),
     ping: () => guard.run('ping', () => ping(client)),
-    async close() {
-      await client.quit().catch(() => undefined);
-      // quit() leaves the Sentinel failover detector's own connections open; this closes them.
-      client.disconnect();
-    },
+    close: () => closeRedisClient(client),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { RedisConfig } from '../../config/redis-config.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ReplayCache } from '../replay-cache.js';
-import { connectRedis, createRedisClient, type RedisClient } from './connection.js';
+import { closeRedisClient, connectRedis, createRedisClient, type RedisClient } from './connection.js';
 import { createRedisKeys, type RedisKeys } from './keys.js';
 import { createStoreGuard, type StoreGuard } from './store-guard.js';
 
@@ -29,21 +29,12 @@ export function createRedisReplayCache(deps: { client: RedisClient; keys: RedisK
  */
 export async function openRedisReplayCache(config: RedisConfig, logger: Logger, signal?: AbortSignal): Promise<ReplayCache> {
   const client = createRedisClient(config);
-  try {
-    await connectRedis(client, config, logger, signal);
-  } catch (error) {
-    client.disconnect();
-    throw error;
-  }
+  await connectRedis(client, config, logger, signal);
   const guard = createStoreGuard({ logger, deadlineMs: config.commandTimeoutMs * 2 });
   const cache = createRedisReplayCache({ client, keys: createRedisKeys(config.keyPrefix), guard });
   return {
     claim: cache.claim,
     held: cache.held,
-    async close() {
-      await client.quit().catch(() => undefined);
-      // quit() leaves the Sentinel failover detector's own connections open; this closes them.
-      client.disconnect();
-    },
+    close: () => closeRedisClient(client),
   };
 }
