@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { onShutdownSignal } from './cluster/shutdown-signals.js';
+import { startUntilSignalled } from './cluster/shutdown-signals.js';
 import { exitFailedStart, loadOrExit } from './config/load-or-exit.js';
 import { createHttpServer, drainAll, listen } from './http/http-server.js';
 import { createViews } from './http/views.js';
@@ -29,26 +29,18 @@ const metricsSource = metrics && registrySource(metrics.registry);
 let draining = false;
 const servers: Server[] = [];
 let replayCache: ReplayCache | undefined;
-// Handled from the start: waiting for Redis may take REDIS_CONNECT_TIMEOUT_MS, and a signal then
-// stops the start (closing what it opened) rather than killing the process unlogged.
-const starting = new AbortController();
 // In-flight requests get 5 s to finish, then their connections are cut.
-onShutdownSignal(logger, async () => {
+await startUntilSignalled(logger, serve, async () => {
   draining = true;
-  starting.abort(new Error('shutting down during start'));
   await drainAll(servers, 5000);
   await replayCache?.close();
-});
-await serve().catch((error: unknown) => {
-  // Stopped by a signal: its handler exits once what was opened is closed.
-  if (!starting.signal.aborted) exitFailedStart(logger, error);
-});
+}).catch((error: unknown) => exitFailedStart(logger, error));
 
-async function serve(): Promise<void> {
+async function serve(signal: AbortSignal): Promise<void> {
   // With the authorization server's Redis, DPoP proof jtis are remembered where every instance (and
   // the server's own API thread) sees them: a proof replayed at another instance is refused.
-  replayCache = config.redis ? await openRedisReplayCache(config.redis, logger, starting.signal) : createMemoryReplayCache();
-  if (starting.signal.aborted) return;
+  replayCache = config.redis ? await openRedisReplayCache(config.redis, logger, signal) : createMemoryReplayCache();
+  if (signal.aborted) return;
   const app = createApiApp({
     issuer: config.issuer, audience: config.audience, jwksUri: config.jwksUri, logger, views, draining: () => draining,
     replayCache,

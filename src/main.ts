@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createWorkerMetricsSource } from './cluster/cluster-metrics.js';
 import { READY_MESSAGE, runPrimary } from './cluster/run-primary.js';
-import { onShutdownSignal } from './cluster/shutdown-signals.js';
+import { startUntilSignalled } from './cluster/shutdown-signals.js';
 import { exitFailedStart, loadOrExit } from './config/load-or-exit.js';
 import { loadConfig, type Config } from './config/load-config.js';
 import { logCrashes } from './observability/crash-log.js';
@@ -36,24 +36,12 @@ async function serve(config: Config, logger: Logger): Promise<void> {
       },
     };
   }
-  // Handled from the start: waiting for Redis may take REDIS_CONNECT_TIMEOUT_MS, and a signal
-  // then stops the start (closing what it opened) rather than killing the process unlogged.
-  const starting = new AbortController();
-  const start = startGatehouse(config, logger, { ...options, signal: starting.signal });
-  onShutdownSignal(logger, async () => {
-    starting.abort(new Error('shutting down during start'));
-    const started = await start.catch(() => undefined);
-    await started?.close(config.shutdownGraceMs);
-  });
-  let running;
-  try {
-    running = await start;
-  } catch (error) {
-    // The signal's handler exits once the start has closed what it opened.
-    if (starting.signal.aborted) return;
-    exitFailedStart(logger, error, { problemsAsLogLine: cluster.isWorker });
-  }
-  if (starting.signal.aborted) return;
+  const running = await startUntilSignalled(
+    logger,
+    (signal) => startGatehouse(config, logger, { ...options, signal }),
+    async (started) => started?.close(config.shutdownGraceMs),
+  ).catch((error: unknown) => exitFailedStart(logger, error, { problemsAsLogLine: cluster.isWorker }));
+  if (!running) return;
   if (cluster.isWorker) process.send!(READY_MESSAGE);
   else logger.info({ issuer: config.issuer, listening: running.url, api: running.apiUrl, metrics: running.metricsUrl }, `Gatehouse is up: ${config.issuer}/.well-known/openid-configuration`);
 }
