@@ -57,15 +57,14 @@ export function undoStoreChangesOfFailedRequests(deps: { logger: Logger; retryDe
       });
     }
   };
+  // A request that succeeds leaves its undos to the WeakMap, which forgets them with the request.
   return function undoOnFailure(ctx, next) {
     return next().then(() => {
       if (ctx.status >= 500) undoAll(ctx);
-      else pending.delete(ctx);
     }, (error: unknown) => {
       // Thrown past oidc-provider's own error handling: our error handler answers it.
       const status = (error as { status?: unknown } | undefined)?.status;
       if (typeof status !== 'number' || status >= 500) undoAll(ctx);
-      else pending.delete(ctx);
       throw error;
     });
   };
